@@ -64,23 +64,25 @@ const EXT_VALUE_START = 6; // after "=" (BWS, then token or quoted-string)
 const EXT_TOKEN = 7;
 const EXT_QUOTED = 8;
 const EXT_QUOTED_PAIR = 9;
-const EXT_AFTER_VALUE = 10; // BWS after a value; only ";" may follow
-const SIZE_LF = 11; // CR seen at the end of the chunk-size line
-const DATA = 12;
-const DATA_CR = 13;
-const DATA_LF = 14;
-const TRAILER_START = 15; // start of a field-line, or the final CRLF
-const TRAILER_NAME = 16;
-const TRAILER_VALUE = 17;
-const TRAILER_LF = 18;
-const FINAL_LF = 19;
-const DONE = 20;
-const FAILED = 21;
+const EXT_QUOTED_END = 10; // right after the closing DQUOTE
+const EXT_AFTER_VALUE = 11; // BWS after a value; only ";" may follow
+const SIZE_LF = 12; // CR seen at the end of the chunk-size line
+const DATA = 13;
+const DATA_CR = 14;
+const DATA_LF = 15;
+const TRAILER_START = 16; // start of a field-line, or the final CRLF
+const TRAILER_NAME = 17;
+const TRAILER_VALUE = 18;
+const TRAILER_LF = 19;
+const FINAL_LF = 20;
+const DONE = 21;
+const FAILED = 22;
 
 const STATE_NAMES = [
   'the chunk-size',
   'the chunk-size',
   'the chunk-size line',
+  'a chunk extension',
   'a chunk extension',
   'a chunk extension',
   'a chunk extension',
@@ -202,6 +204,7 @@ export class ChunkedDecoder extends Transform {
         case EXT_TOKEN:
         case EXT_QUOTED:
         case EXT_QUOTED_PAIR:
+        case EXT_QUOTED_END:
         case EXT_AFTER_VALUE:
           i = this.extension(chunk, i);
           break;
@@ -260,6 +263,7 @@ export class ChunkedDecoder extends Transform {
     const c = buf[i]!;
     const d = HEX[c]!;
     if (d >= 0) {
+      if (d > this.maxChunkSize) return this.fail(ChunkedErrorCode.CHUNK_TOO_LARGE, `The chunk-size exceeds maxChunkSize (${this.maxChunkSize})`, i);
       this.chunkSize = d;
       this.lineBytes = 1;
       this.lineExtBytes = 0;
@@ -330,7 +334,7 @@ export class ChunkedDecoder extends Transform {
         case EXT_AFTER_NAME:
           if (c === SEMI) this.state = EXT_NAME_START;
           else if (c === EQUALS) this.state = EXT_VALUE_START;
-          else if (c !== SP && c !== HTAB) return this.fail(ChunkedErrorCode.INVALID_EXTENSION, `Whitespace then ${hex2(c)} after a chunk-ext-name`, i);
+          else if (c !== SP && c !== HTAB) return this.fail(ChunkedErrorCode.INVALID_EXTENSION, `Whitespace then ${hex2(c)} after a chunk-ext-name; expected "=" or ";"`, i);
           break;
         case EXT_VALUE_START:
           if (TCHAR[c]) this.state = EXT_TOKEN;
@@ -345,7 +349,7 @@ export class ChunkedDecoder extends Transform {
           else return this.fail(ChunkedErrorCode.INVALID_EXTENSION, `${hex2(c)} in a chunk-ext-val token`, i);
           break;
         case EXT_QUOTED:
-          if (c === DQUOTE) this.state = EXT_AFTER_VALUE;
+          if (c === DQUOTE) this.state = EXT_QUOTED_END;
           else if (c === BACKSLASH) this.state = EXT_QUOTED_PAIR;
           else if (!QDTEXT[c]) return this.fail(ChunkedErrorCode.INVALID_EXTENSION, `${hex2(c)} in a quoted chunk-ext-val`, i);
           break;
@@ -353,10 +357,16 @@ export class ChunkedDecoder extends Transform {
           if (!QUOTED_PAIR[c]) return this.fail(ChunkedErrorCode.INVALID_EXTENSION, `${hex2(c)} after a backslash in a quoted chunk-ext-val`, i);
           this.state = EXT_QUOTED;
           break;
-        case EXT_AFTER_VALUE:
+        case EXT_QUOTED_END:
           if (c === CR) return this.endOfLine(i);
           if (c === SEMI) this.state = EXT_NAME_START;
-          else if (c !== SP && c !== HTAB) return this.fail(ChunkedErrorCode.INVALID_EXTENSION, `${hex2(c)} after a chunk-ext-val; expected ";" or CRLF`, i);
+          else if (c === SP || c === HTAB) this.state = EXT_AFTER_VALUE;
+          else return this.fail(ChunkedErrorCode.INVALID_EXTENSION, `${hex2(c)} after a quoted chunk-ext-val; expected ";" or CRLF`, i);
+          break;
+        case EXT_AFTER_VALUE:
+          // BWS is only allowed before the next ";", never before CRLF.
+          if (c === SEMI) this.state = EXT_NAME_START;
+          else if (c !== SP && c !== HTAB) return this.fail(ChunkedErrorCode.INVALID_EXTENSION, `Whitespace then ${hex2(c)} after a chunk-ext-val; expected ";"`, i);
           break;
       }
       if (!this.countExtension(i)) return -1;
