@@ -1,0 +1,112 @@
+// The dispatch core over undici's Dispatcher (pooling, keep-alive, HTTP/2 by ALPN, h2c). The
+// README explains the choice over node:http: it measured faster for small requests and as fast
+// for streamed uploads. Everything above this file is transport-independent.
+import { Readable } from 'node:stream';
+import { Agent, type Dispatcher } from 'undici';
+import { Exchange } from './exchange.js';
+import { mapTransportError } from './transport-errors.js';
+import type { Dispatch, HttpRequest } from './types.js';
+import { sendWithNodeHttp } from './expect-continue.js';
+
+export interface TransportOptions {
+  /** `false`: HTTP/1.1 only; `'alpn'`: negotiate h2 over TLS; `'h2c'`: prior-knowledge HTTP/2 over cleartext. */
+  http2?: false | 'alpn' | 'h2c';
+  /** Maximum connections per origin. */
+  connections?: number;
+  /** Idle keep-alive sockets are closed after this many ms. */
+  keepAliveTimeout?: number;
+  /** TLS options passed to tls.connect (ca, rejectUnauthorized, servername…). */
+  tls?: Record<string, unknown>;
+  /** Connect timeout of the pool itself (socket + TLS handshake). */
+  connectTimeout?: number;
+}
+
+export function createAgent(options: TransportOptions = {}): Agent {
+  return new Agent({
+    connections: options.connections ?? 128,
+    pipelining: 1,
+    keepAliveTimeout: options.keepAliveTimeout ?? 4_000,
+    // our own phase timers own the clock; undici's would fire with their own error types
+    headersTimeout: 0,
+    bodyTimeout: 0,
+    allowH2: options.http2 === 'alpn' || options.http2 === 'h2c',
+    ...(options.http2 === 'h2c' ? { useH2c: true } : {}),
+    connect: { timeout: options.connectTimeout ?? 10_000, ...(options.tls ?? {}) },
+  } as Agent.Options);
+}
+
+/** Builds the core Dispatch over a Dispatcher (an Agent, Pool, or anything undici accepts). */
+export function createTransport(dispatcher: Dispatcher): Dispatch {
+  return async function transport(req: HttpRequest) {
+    if (req.expectContinue) return sendWithNodeHttp(req);
+    const ex = new Exchange(req);
+    const headers: Record<string, string> = { ...req.headers };
+    let body: AsyncIterable<Uint8Array> | Uint8Array | null = null;
+    let streaming = false;
+    if (req.body && !ex.failed) {
+      try {
+        const opened = await req.body.open();
+        if (opened.data instanceof Readable) {
+          const src = opened.data;
+          ex.onCleanup(() => {
+            if (ex.failed && !src.destroyed) src.destroy();
+          });
+        }
+        if (opened.length !== null) headers['content-length'] = String(opened.length);
+        else delete headers['content-length'];
+        if (!headers['content-type'] && req.body.contentType) headers['content-type'] = req.body.contentType;
+        if (opened.data instanceof Uint8Array && opened.data.byteLength <= 64 * 1024) {
+          body = opened.data;
+          req.onUploadProgress?.({ loaded: opened.data.byteLength, total: opened.data.byteLength });
+        } else {
+          body = ex.uploadStream(opened.data, opened.length);
+          streaming = true;
+        }
+      } catch (err) {
+        ex.fail(mapTransportError(err));
+        return ex.promise;
+      }
+    }
+    if (ex.failed) return ex.promise;
+    const { origin, pathname, search } = req.url;
+    let controllerRef: Dispatcher.DispatchController | null = null;
+    ex.cancelTransport = (err) => controllerRef?.abort(err);
+    try {
+      dispatcher.dispatch(
+        {
+          origin,
+          path: pathname + search,
+          method: req.method as Dispatcher.HttpMethod,
+          headers,
+          body: body as any,
+          // a retry of a sent body is our middleware's decision, never the pool's
+          idempotent: false,
+          blocking: streaming,
+        },
+        {
+          onRequestStart(controller) {
+            controllerRef = controller;
+            if (ex.failed) controller.abort(ex.failed);
+            else ex.started(streaming);
+          },
+          onResponseStart(controller, statusCode, resHeaders, statusMessage) {
+            if (statusCode < 200) return;
+            ex.headers(statusCode, statusMessage ?? '', resHeaders as any, () => controller.pause(), () => controller.resume());
+          },
+          onResponseData(_controller, chunk) {
+            ex.data(chunk);
+          },
+          onResponseEnd() {
+            ex.end();
+          },
+          onResponseError(_controller, err) {
+            ex.fail(mapTransportError(err));
+          },
+        },
+      );
+    } catch (err) {
+      ex.fail(mapTransportError(err));
+    }
+    return ex.promise;
+  };
+}
