@@ -33,7 +33,7 @@ function checkContentType(ct: string): string {
   return ct;
 }
 
-export interface FilePartOptions extends BodyOptions {}
+export type FilePartOptions = BodyOptions;
 
 export class MultipartBody implements RequestBody {
   readonly kind = 'multipart';
