@@ -1,0 +1,80 @@
+import { Readable } from 'node:stream';
+import { BodyNotReplayableError, createClient, HttpClient, retry } from '../index.js';
+import { parseRetryAfter } from './retry.js';
+import { startServer, type TestServer } from '../test-support/server.js';
+
+let server: TestServer;
+let client: HttpClient;
+let failuresLeft = 0;
+const bodies: string[] = [];
+
+beforeAll(async () => {
+  server = await startServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      bodies.push(Buffer.concat(chunks).toString());
+      if (req.url === '/reset' && failuresLeft-- > 0) return req.socket.destroy();
+      if (failuresLeft-- > 0) {
+        res.writeHead(503, { 'retry-after': '0' });
+        return res.end('busy');
+      }
+      res.end('ok');
+    });
+  });
+  client = createClient({ baseURL: server.url }).use(retry({ retries: 3, minDelay: 5, maxDelay: 20 }));
+});
+afterAll(async () => {
+  await client.close();
+  await server.close();
+});
+beforeEach(() => (bodies.length = 0));
+
+test('a factory body is replayed on each attempt and the retry succeeds', async () => {
+  failuresLeft = 2;
+  const res = await client.put('/x').body(() => Readable.from(['payload'])).send();
+  expect(res.status).toBe(200);
+  expect(await res.text()).toBe('ok');
+  expect(bodies).toEqual(['payload', 'payload', 'payload']);
+});
+
+test('connection resets are retried for idempotent methods', async () => {
+  failuresLeft = 1;
+  const res = await client.get('/reset').send();
+  expect(await res.text()).toBe('ok');
+});
+
+test('a consumed one-shot stream is never resent: BodyNotReplayableError says why', async () => {
+  failuresLeft = 1;
+  const err = await client.put('/x').body(Readable.from(['once'])).send().catch((e) => e);
+  expect(err).toBeInstanceOf(BodyNotReplayableError);
+  expect(err.code).toBe('ERR_SLUICE_BODY_NOT_REPLAYABLE');
+  expect(err.message).toMatch(/retry after HTTP 503.*one-shot stream/);
+  expect(bodies).toEqual(['once']); // never an empty second body
+  failuresLeft = 0;
+});
+
+test('non-idempotent methods are not retried by default; the last response is returned', async () => {
+  failuresLeft = 1;
+  const res = await client.post('/x').body('p').send();
+  expect(res.status).toBe(503);
+  await res.dump();
+  expect(bodies.length).toBe(1);
+  failuresLeft = 0;
+});
+
+test('retries stop at the limit and return the last response', async () => {
+  failuresLeft = 10;
+  const res = await client.get('/x').send();
+  expect(res.status).toBe(503);
+  await res.dump();
+  expect(bodies.length).toBe(4);
+  failuresLeft = 0;
+});
+
+test('Retry-After as seconds and as an HTTP date', () => {
+  expect(parseRetryAfter('3')).toBe(3000);
+  const now = Date.parse('2025-01-01T00:00:00Z');
+  expect(parseRetryAfter('Wed, 01 Jan 2025 00:00:10 GMT', now)).toBe(10_000);
+  expect(parseRetryAfter('soon')).toBeNull();
+});
