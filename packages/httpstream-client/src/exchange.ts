@@ -150,6 +150,8 @@ export class Exchange {
         cb(err);
       },
     });
+    // a body nobody reads yet must not crash the process when it fails; readers still see the error
+    body.on('error', () => {});
     this.responseBody = body;
     this.pauseTransport = pause;
     this.response = new HttpResponse(status, statusText, headers, this.req.url.href, body, this.req.maxResponseBytes);

@@ -46,18 +46,16 @@ export class HttpResponse implements AsyncIterable<Buffer> {
     const limit = options.maxBytes ?? this.maxBytes;
     const declared = Number(this.header('content-length'));
     if (Number.isFinite(declared) && declared > limit) {
-      const err = new ResponseTooLargeError('the response body', limit);
-      this.body.destroy(err);
-      throw err;
+      this.body.destroy();
+      throw new ResponseTooLargeError('the response body', limit);
     }
     const chunks: Buffer[] = [];
     let n = 0;
     for await (const chunk of this.body) {
       n += chunk.length;
       if (n > limit) {
-        const err = new ResponseTooLargeError('the response body', limit);
-        this.body.destroy(err);
-        throw err;
+        this.body.destroy();
+        throw new ResponseTooLargeError('the response body', limit);
       }
       chunks.push(chunk);
     }

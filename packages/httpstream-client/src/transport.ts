@@ -22,16 +22,18 @@ export interface TransportOptions {
 }
 
 export function createAgent(options: TransportOptions = {}): Agent {
+  const h2 = options.http2 === 'alpn' || options.http2 === 'h2c';
   return new Agent({
     connections: options.connections ?? 128,
-    pipelining: 1,
+    // on HTTP/2 this is the number of concurrent streams per session; HTTP/1.1 never pipelines
+    pipelining: h2 ? 100 : 1,
     keepAliveTimeout: options.keepAliveTimeout ?? 4_000,
     // our own phase timers own the clock; undici's would fire with their own error types
     headersTimeout: 0,
     bodyTimeout: 0,
-    allowH2: options.http2 === 'alpn' || options.http2 === 'h2c',
-    ...(options.http2 === 'h2c' ? { useH2c: true } : {}),
-    connect: { timeout: options.connectTimeout ?? 10_000, ...(options.tls ?? {}) },
+    allowH2: h2,
+    // the pool builds the connector itself: useH2c must travel inside `connect`
+    connect: { timeout: options.connectTimeout ?? 10_000, ...(options.http2 === 'h2c' ? { useH2c: true } : {}), ...(options.tls ?? {}) },
   } as Agent.Options);
 }
 
