@@ -1,4 +1,4 @@
-import { evaluatePreconditions, ifRangePasses, parseEtagList, parseHttpDate, strongMatch, weakMatch, type Validators } from './conditional';
+import { evaluatePreconditions, ifRangePasses, parseEtagList, parseHttpDate, strongMatch, weakMatch, type Validators } from './conditional.js';
 
 const LM = Date.UTC(2024, 0, 15, 12, 0, 0) / 1000;
 const v: Validators = { etag: '"abc"', lastModified: LM };

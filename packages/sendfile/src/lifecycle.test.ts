@@ -3,8 +3,8 @@ import { truncateSync, writeFileSync } from 'node:fs';
 import * as http from 'node:http';
 import { join } from 'node:path';
 import { BandwidthLimiter } from '@sluice/bandwidth';
-import { sendFile, serveStatic, type SendResult, type SendFileCallOptions } from './index';
-import { H2Client, fdCount, h1, makeTree, startH1, startH2, waitFor, type Tree } from './test-support/fixtures';
+import { sendFile, serveStatic, type SendResult, type SendFileCallOptions } from './index.js';
+import { H2Client, fdCount, h1, makeTree, startH1, startH2, waitFor, type Tree } from './test-support/fixtures.js';
 
 let tree: Tree;
 const BIG = 24 * 1024 * 1024;

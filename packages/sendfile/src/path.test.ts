@@ -1,4 +1,4 @@
-import { checkRequestPath, directoryLocation, isInside, requestPathname } from './path';
+import { checkRequestPath, directoryLocation, isInside, requestPathname } from './path.js';
 
 describe('checkRequestPath', () => {
   const refused: Array<[string, number]> = [

@@ -1,4 +1,4 @@
-import { coalesce, contentRange, parseRange } from './range';
+import { coalesce, contentRange, parseRange } from './range.js';
 
 describe('parseRange (RFC 9110 §14)', () => {
   const L = 1000;

@@ -1,5 +1,5 @@
-import { attachmentDisposition, cacheControlValue, fileContentType, fileEtag } from './representation';
-import { resolveOptions } from './options';
+import { attachmentDisposition, cacheControlValue, fileContentType, fileEtag } from './representation.js';
+import { resolveOptions } from './options.js';
 
 test('Content-Disposition: ASCII fallback plus filename*', () => {
   expect(attachmentDisposition('report.pdf')).toBe('attachment; filename="report.pdf"');

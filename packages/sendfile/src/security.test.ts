@@ -2,9 +2,9 @@ import { execFile } from 'node:child_process';
 import { renameSync, symlinkSync, mkdirSync, writeFileSync, rmSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { locate, openChecked } from './locate';
-import { serveStatic } from './index';
-import { h1, makeTree, raw, rawStatus, startH1, type Running, type Tree } from './test-support/fixtures';
+import { locate, openChecked } from './locate.js';
+import { serveStatic } from './index.js';
+import { h1, makeTree, raw, rawStatus, startH1, type Running, type Tree } from './test-support/fixtures.js';
 
 const run = promisify(execFile);
 let tree: Tree;

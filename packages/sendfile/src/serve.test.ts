@@ -3,8 +3,8 @@ import { utimesSync } from 'node:fs';
 import * as https from 'node:https';
 import * as http2 from 'node:http2';
 import { join } from 'node:path';
-import { serveStatic, sendFile } from './index';
-import { H2Client, h1, makeTree, parseMultipart, selfSigned, startH1, startH2, startSecure, type Reply, type Running, type Tree } from './test-support/fixtures';
+import { serveStatic, sendFile } from './index.js';
+import { H2Client, h1, makeTree, parseMultipart, selfSigned, startH1, startH2, startSecure, type Reply, type Running, type Tree } from './test-support/fixtures.js';
 
 let tree: Tree;
 beforeAll(() => {
