@@ -1,0 +1,28 @@
+#!/usr/bin/env node
+// One file server in its own process, so its peak RSS is its own:
+//   node server.mjs <sluice|send> <h1|h2c> <root>
+// prints the port on stdout, exits on SIGTERM.
+import { createServer as createH1 } from 'node:http';
+import { createServer as createH2 } from 'node:http2';
+import { createRequire } from 'node:module';
+
+const [impl, proto, root] = process.argv.slice(2);
+const require = createRequire(new URL('../../../packages/sendfile/package.json', import.meta.url));
+let listener;
+if (impl === 'sluice') {
+  const { serveStatic } = await import('../../../packages/sendfile/dist/esm/index.js');
+  listener = serveStatic(root);
+} else if (impl === 'send') {
+  // send, as most Node servers use it: through serve-static (which pins send ^1.2).
+  const serveStatic = require('serve-static');
+  const mw = serveStatic(root, { fallthrough: false });
+  listener = (req, res) => mw(req, res, (err) => {
+    res.statusCode = err?.statusCode ?? 404;
+    res.end();
+  });
+} else throw new Error(`unknown implementation ${impl}`);
+
+const server = proto === 'h2c' ? createH2({ settings: { initialWindowSize: 1 << 20 } }, listener) : createH1(listener);
+if (proto !== 'h2c') server.keepAliveTimeout = 30_000;
+server.listen(0, '127.0.0.1', () => console.log(server.address().port));
+process.on('SIGTERM', () => process.exit(0));
