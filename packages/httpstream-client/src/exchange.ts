@@ -13,7 +13,11 @@ type Phase = 'connect' | 'upload' | 'headers' | 'body' | 'done';
 
 export class Exchange {
   private phase: Phase = 'connect';
-  private readonly timers = new Map<TimeoutPhase, NodeJS.Timeout>();
+  private readonly deadlines = { connect: 0, headers: 0, total: 0 };
+  private idleMs = 0;
+  private lastActivity = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private timerAt = 0;
   private failure: Error | null = null;
   private response: HttpResponse | null = null;
   private responseBody: Readable | null = null;
@@ -49,29 +53,52 @@ export class Exchange {
     this.cleanups.push(fn);
   }
 
+  /** Sets (ms > 0) or clears a phase deadline; one timer serves all phases, re-armed only when needed. */
   private arm(phase: TimeoutPhase, ms: number): void {
-    this.disarm(phase);
-    if (!ms || ms <= 0 || this.failure) return;
-    const t = setTimeout(() => this.fail(new TimeoutError(phase, ms)), ms);
-    t.unref?.();
-    this.timers.set(phase, t);
+    if (phase === 'idle') {
+      this.idleMs = ms > 0 ? ms : 0;
+      this.lastActivity = performance.now();
+    } else this.deadlines[phase] = ms > 0 ? performance.now() + ms : 0;
+    if (ms > 0 && !this.failure) this.schedule(phase === 'idle' ? this.lastActivity + ms : this.deadlines[phase]);
   }
 
   private disarm(phase: TimeoutPhase): void {
-    const t = this.timers.get(phase);
-    if (t) {
-      clearTimeout(t);
-      this.timers.delete(phase);
-    }
+    if (phase === 'idle') this.idleMs = 0;
+    else this.deadlines[phase] = 0;
   }
 
-  /** A byte moved: restart the idle clock. */
-  private touch(): void {
-    if (this.phase === 'upload' || this.phase === 'body') {
-      const t = this.timers.get('idle');
-      if (t) t.refresh();
-      else this.arm('idle', this.req.timeout.idle);
+  private schedule(at: number): void {
+    if (this.timer && this.timerAt <= at) return; // an earlier check is already due; it will re-arm
+    if (this.timer) clearTimeout(this.timer);
+    this.timerAt = at;
+    this.timer = setTimeout(() => this.check(), Math.max(0, at - performance.now()) + 1);
+    this.timer.unref?.();
+  }
+
+  /** Fails with the first phase past its deadline, or re-arms for the nearest one. */
+  private check(): void {
+    this.timer = null;
+    if (this.failure || this.phase === 'done') return;
+    const now = performance.now();
+    const idleAt = this.idleMs ? this.lastActivity + this.idleMs : 0;
+    const due: Array<[TimeoutPhase, number, number]> = [
+      ['connect', this.deadlines.connect, this.req.timeout.connect],
+      ['headers', this.deadlines.headers, this.req.timeout.headers],
+      ['idle', idleAt, this.idleMs],
+      ['total', this.deadlines.total, this.req.timeout.total],
+    ];
+    let next = Infinity;
+    for (const [phase, at, ms] of due) {
+      if (!at) continue;
+      if (at <= now) return this.fail(new TimeoutError(phase, ms));
+      next = Math.min(next, at);
     }
+    if (next !== Infinity) this.schedule(next);
+  }
+
+  /** A byte moved: restart the idle clock (a number store; the timer catches up lazily). */
+  private touch(): void {
+    this.lastActivity = performance.now();
   }
 
   /** The transport has a connection and starts writing the request. */
@@ -131,6 +158,49 @@ export class Exchange {
       throw e;
     }
     this.uploadFinished();
+  }
+
+  /**
+   * The same for a Node Readable, without promises per chunk: a relay Readable that the transport
+   * drains, pausing the source when the relay is full.
+   */
+  uploadReadable(src: Readable, total: number | null): Readable {
+    let loaded = 0;
+    const progress = this.req.onUploadProgress;
+    const relay = new Readable({
+      highWaterMark: 64 * 1024,
+      read: () => {
+        if (src.isPaused()) src.resume();
+      },
+      destroy: (err, cb) => {
+        if (!src.destroyed) src.destroy();
+        cb(err);
+      },
+    });
+    src.on('data', (chunk: Buffer | string) => {
+      const buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+      loaded += buf.length;
+      this.lastActivity = performance.now();
+      progress?.({ loaded, total });
+      if (!relay.push(buf)) src.pause();
+    });
+    src.once('end', () => {
+      if (total !== null && loaded !== total) {
+        const e = new BodySourceError(`the request body produced ${loaded} bytes but its declared size is ${total}`);
+        this.fail(e);
+        relay.destroy(e);
+        return;
+      }
+      this.uploadFinished();
+      relay.push(null);
+    });
+    src.once('error', (err) => {
+      const e = this.failure ?? (err instanceof HttpStreamError ? err : new BodySourceError(`the request body source failed: ${err?.message ?? err}`, err));
+      this.fail(e);
+      relay.destroy(e);
+    });
+    src.pause();
+    return relay;
   }
 
   /** Final response headers arrived. Returns the sink for body chunks. */
@@ -195,8 +265,8 @@ export class Exchange {
   }
 
   private finish(): void {
-    for (const t of this.timers.values()) clearTimeout(t);
-    this.timers.clear();
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
     this.req.signal?.removeEventListener('abort', this.onAbort);
     for (const fn of this.cleanups.splice(0)) fn();
   }

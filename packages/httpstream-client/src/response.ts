@@ -3,7 +3,7 @@
 // ways below; text/json/bytes stop at a size cap instead of buffering an unbounded body.
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { HttpStatusError, ResponseParseError, ResponseTooLargeError } from './errors.js';
+import { ConnectionError, HttpStatusError, ResponseParseError, ResponseTooLargeError } from './errors.js';
 
 export type ResponseHeaders = Record<string, string | string[] | undefined>;
 
@@ -49,17 +49,44 @@ export class HttpResponse implements AsyncIterable<Buffer> {
       this.body.destroy();
       throw new ResponseTooLargeError('the response body', limit);
     }
-    const chunks: Buffer[] = [];
-    let n = 0;
-    for await (const chunk of this.body) {
-      n += chunk.length;
-      if (n > limit) {
-        this.body.destroy();
-        throw new ResponseTooLargeError('the response body', limit);
-      }
-      chunks.push(chunk);
-    }
-    return Buffer.concat(chunks, n);
+    // listeners, not an async iterator: this is the hot path of small requests
+    return new Promise<Buffer>((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      let n = 0;
+      const body = this.body;
+      const onData = (chunk: Buffer) => {
+        n += chunk.length;
+        if (n > limit) {
+          cleanup();
+          body.destroy();
+          reject(new ResponseTooLargeError('the response body', limit));
+        } else chunks.push(chunk);
+      };
+      const onEnd = () => {
+        cleanup();
+        resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, n));
+      };
+      const onError = (err: Error) => {
+        cleanup();
+        reject(err);
+      };
+      const onClose = () => {
+        cleanup();
+        reject(body.errored ?? new ConnectionError('the response body closed before its end'));
+      };
+      const cleanup = () => {
+        body.off('data', onData);
+        body.off('end', onEnd);
+        body.off('error', onError);
+        body.off('close', onClose);
+      };
+      if (body.readableEnded) return resolve(Buffer.alloc(0));
+      if (body.destroyed) return reject(body.errored ?? new ConnectionError('the response body was already destroyed'));
+      body.on('data', onData);
+      body.once('end', onEnd);
+      body.once('error', onError);
+      body.once('close', onClose);
+    });
   }
 
   async text(options?: ReadOptions): Promise<string> {

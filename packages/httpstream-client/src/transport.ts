@@ -43,7 +43,7 @@ export function createTransport(dispatcher: Dispatcher): Dispatch {
     if (req.expectContinue) return sendWithNodeHttp(req);
     const ex = new Exchange(req);
     const headers: Record<string, string> = { ...req.headers };
-    let body: AsyncIterable<Uint8Array> | Uint8Array | null = null;
+    let body: AsyncIterable<Uint8Array> | Uint8Array | Readable | null = null;
     let streaming = false;
     if (req.body && !ex.failed) {
       try {
@@ -60,6 +60,9 @@ export function createTransport(dispatcher: Dispatcher): Dispatch {
         if (opened.data instanceof Uint8Array && opened.data.byteLength <= 64 * 1024) {
           body = opened.data;
           req.onUploadProgress?.({ loaded: opened.data.byteLength, total: opened.data.byteLength });
+        } else if (opened.data instanceof Readable) {
+          body = ex.uploadReadable(opened.data, opened.length);
+          streaming = true;
         } else {
           body = ex.uploadStream(opened.data, opened.length);
           streaming = true;
