@@ -1,0 +1,30 @@
+// Benchmark 4 (issue 5): the relay of the Go original. BENCH_SIZE_MB (default 1024) downloaded from
+// sink A and streamed as a multipart file to sink B through the client, vs a raw node:http pipe.
+import { table } from '../lib/stats.mjs';
+import { interleave, med, MiB, runs, sizeMB, startSink } from '../client/harness.mjs';
+
+const contenders = ['ours', 'node:http pipe'];
+const size = sizeMB * MiB;
+const a = await startSink();
+const b = await startSink();
+try {
+  console.log(`${sizeMB} MiB relay A -> client -> B, ${runs} interleaved runs per contender, medians`);
+  const results = await interleave('relay', contenders, { a: a.url, b: b.url, size });
+  const ref = med(results['node:http pipe'], 'seconds');
+  table(
+    contenders.map((c) => {
+      const s = med(results[c], 'seconds');
+      return {
+        client: c,
+        'MiB/s': sizeMB / s,
+        'vs node:http pipe': ref / s,
+        'CPU-s/GiB': med(results[c], 'cpu') / (sizeMB / 1024),
+        'RSS delta MiB': med(results[c], 'rssDeltaMiB'),
+        'max RSS delta': Math.max(...results[c].map((r) => r.rssDeltaMiB)),
+      };
+    }),
+  );
+} finally {
+  a.stop();
+  b.stop();
+}
