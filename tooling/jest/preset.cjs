@@ -15,7 +15,7 @@ module.exports = function sluiceJest(packageDir, overrides = {}) {
       '^.+\\.ts$': [
         require.resolve('ts-jest'),
         {
-          isolatedModules: true,
+          // isolatedModules in the tsconfig makes ts-jest transpile only; `tsc` typechecks.
           tsconfig: {
             module: 'CommonJS',
             moduleResolution: 'Node10',

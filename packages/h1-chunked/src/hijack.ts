@@ -26,7 +26,6 @@ export interface HijackedConnection {
 type ParserLike = {
   _consumed?: boolean;
   unconsume?: () => void;
-  finish?: () => void;
   remove?: () => void;
   close?: () => void;
 };
@@ -61,11 +60,14 @@ export function hijack(req: IncomingMessage, res?: ServerResponse): HijackedConn
   if (parser) {
     if (parser._consumed && parser.unconsume) parser.unconsume();
     parser._consumed = false;
-    parser.finish?.();
-    parser.remove?.(); // out of the server's request-timeout bookkeeping
     socket.parser = null;
     (req as { parser?: unknown }).parser = null;
-    setImmediate(() => parser.close?.());
+    // We may be inside the parser's execute(): when it returns it files the connection as idle in
+    // the server's request-timeout bookkeeping, so it is taken out (and freed) only afterwards.
+    setImmediate(() => {
+      parser.remove?.();
+      parser.close?.();
+    });
   }
   if (response) {
     response.detachSocket(socket);
