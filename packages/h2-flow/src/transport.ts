@@ -1,4 +1,4 @@
-import { constants, type OutgoingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
+import { constants, type Http2ServerResponse, type OutgoingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
 import { CONNECTION_SPECIFIC_HEADERS, PeerGoneError, type HeaderList, type TransportEvents, type WriterTransport } from '@sluice/stream-core';
 
 const { NGHTTP2_NO_ERROR, NGHTTP2_CANCEL } = constants;
@@ -27,17 +27,20 @@ export function toHttp2Headers(headers: HeaderList, into: OutgoingHttpHeaders = 
 export class Http2StreamTransport implements WriterTransport {
   readonly protocol = 'h2' as const;
   readonly #stream: ServerHttp2Stream;
-  readonly #baseHeaders: () => OutgoingHttpHeaders;
   #events: TransportEvents | null = null;
   #finished = false;
 
-  constructor(stream: ServerHttp2Stream, baseHeaders: () => OutgoingHttpHeaders = () => ({})) {
+  readonly #compat: Http2ServerResponse | undefined;
+
+  /** With `compat`, the compatibility response owns 'wantTrailers': trailers go through it. */
+  constructor(stream: ServerHttp2Stream, compat?: Http2ServerResponse) {
     this.#stream = stream;
-    this.#baseHeaders = baseHeaders;
+    this.#compat = compat;
   }
 
   sendHeaders(status: number, headers: HeaderList, trailers: ReadonlySet<string>): void {
-    const out = toHttp2Headers(headers, { ...this.#baseHeaders() });
+    // Headers a middleware already set with res.setHeader() go out too, under the handler's own.
+    const out = toHttp2Headers(headers, this.#compat ? { ...(this.#compat.getHeaders() as OutgoingHttpHeaders) } : {});
     for (const name of CONNECTION_SPECIFIC_HEADERS) delete out[name];
     out[':status'] = status;
     this.#stream.respond(out, { waitForTrailers: trailers.size > 0 });
@@ -57,10 +60,12 @@ export class Http2StreamTransport implements WriterTransport {
 
   end(trailers: HeaderList | undefined, done: (error?: Error) => void): void {
     const stream = this.#stream;
-    stream.once('wantTrailers', () => {
-      // A declared trailer section is always sent (possibly empty), which also ends the stream.
-      stream.sendTrailers(trailers ? toHttp2Headers(trailers) : {});
-    });
+    // A declared trailer section is always sent (possibly empty), which also ends the stream.
+    if (this.#compat) {
+      if (trailers) this.#compat.addTrailers(toHttp2Headers(trailers));
+    } else {
+      stream.once('wantTrailers', () => stream.sendTrailers(trailers ? toHttp2Headers(trailers) : {}));
+    }
     const onFinish = (): void => {
       stream.removeListener('close', onClose);
       this.#finished = true;

@@ -74,5 +74,9 @@ export function tuneUploadWindows(target: Http2Server | Http2SecureServer | Http
     tuneSession(target as Http2Session, streamWindow, connectionWindow);
     return;
   }
-  (target as Http2Server).on('session', (session: ServerHttp2Session) => tuneSession(session, streamWindow, connectionWindow));
+  const server = target as Http2Server;
+  // New sessions announce the stream window in their first SETTINGS frame; the connection window
+  // has no setting and is raised with a WINDOW_UPDATE as each session starts.
+  server.updateSettings({ initialWindowSize: streamWindow });
+  server.on('session', (session: ServerHttp2Session) => tuneSession(session, streamWindow, connectionWindow));
 }

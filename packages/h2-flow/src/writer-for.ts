@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Http2ServerRequest, Http2ServerResponse, OutgoingHttpHeaders, ServerHttp2Stream } from 'node:http2';
+import type { Http2ServerRequest, Http2ServerResponse, ServerHttp2Stream } from 'node:http2';
 import { TransportStreamWriter, claimForStreaming, type StreamWriter, type StreamWriterOptions } from '@sluice/stream-core';
 import { writerForResponse } from '@sluice/h1-chunked';
 import { Http2StreamTransport } from './transport.js';
@@ -27,9 +27,7 @@ export function writerFor(
 ): StreamWriter {
   if (isHttp2Response(res)) {
     claimForStreaming(res);
-    // Headers a middleware already set with res.setHeader() go out too, under the handler's own.
-    const base = (): OutgoingHttpHeaders => res.getHeaders() as OutgoingHttpHeaders;
-    return new TransportStreamWriter(new Http2StreamTransport(res.stream, base), options);
+    return new TransportStreamWriter(new Http2StreamTransport(res.stream, res), options);
   }
   void req;
   return writerForResponse(res as ServerResponse, options);
