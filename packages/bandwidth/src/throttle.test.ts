@@ -280,3 +280,59 @@ describe('the StreamWriter contract through throttle()', () => {
     expect(() => throttle(fake, { take: 1 } as unknown as RateLimit)).toThrow(expect.objectContaining({ code: 'ERR_SLUICE_INVALID_OPTION' }));
   });
 });
+
+describe('no credit piles up while a peer stalls (manual clock)', () => {
+  test('after a 5 s stall the writer gets one bucket, not 5 s of bytes', async () => {
+    const { ManualClock, settle } = await import('./test-support/manual-clock.js');
+    const clock = new ManualClock();
+    const bucket = new TokenBucket({ mbps: 8, clock }); // 1,000 B/ms, depth 20,000
+    let stalled = false;
+    let release: (() => void) | null = null;
+    let written = 0;
+    const ac = new AbortController();
+    // A StreamWriter whose peer can stop reading: write() hangs while stalled, like a full socket.
+    const inner = {
+      writeHeader: () => {},
+      write: (chunk: Uint8Array) => {
+        written += chunk.length;
+        return stalled ? new Promise<void>((r) => (release = r)) : Promise.resolve();
+      },
+      flush: () => Promise.resolve(),
+      close: () => Promise.resolve(),
+      abort: () => ac.abort(),
+      bytesWritten: 0,
+      headersSent: true,
+      closed: false,
+      signal: ac.signal,
+      protocol: 'http/1.1',
+      released: Promise.resolve(),
+      toWritable: () => {
+        throw new Error('unused');
+      },
+    } as unknown as StreamWriter;
+    const w = throttle(inner, bucket);
+    void (async () => {
+      while (!ac.signal.aborted) await w.write(BLOCK.subarray(0, 10_000)).catch(() => {});
+    })();
+    await clock.advance(1000);
+    expect(written).toBeLessThanOrEqual(20_000 + 1_000 * 1000);
+    expect(written).toBeGreaterThanOrEqual(1_000 * 1000);
+    stalled = true;
+    await clock.advance(50);
+    const atStall = written;
+    await clock.advance(5000);
+    expect(written - atStall).toBeLessThanOrEqual(10_000); // at most the slice that hung
+    stalled = false;
+    const beforeResume = written;
+    release!();
+    await settle();
+    await clock.advance(100);
+    // One bucket (20,000) + 100 ms at the rate + a slice of rounding; 5 s of credit would be 5 MB.
+    expect(written - beforeResume).toBeLessThanOrEqual(20_000 + 100 * 1000 + 10_000);
+    expect(written - beforeResume).toBeGreaterThanOrEqual(100 * 1000);
+    ac.abort();
+    await clock.advance(20);
+    expect(bucket.waiting).toBe(0);
+    expect(clock.pending).toBe(0);
+  });
+});

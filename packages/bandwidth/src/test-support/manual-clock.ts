@@ -44,7 +44,7 @@ export class ManualClock implements Clock {
   }
 }
 
-/** Lets every queued promise callback run (a few turns, for chains of awaits). */
-export async function settle(): Promise<void> {
-  for (let i = 0; i < 10; i++) await Promise.resolve();
+/** Lets every queued promise callback run, however long the chain of awaits (a macrotask turn drains them all). */
+export function settle(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
