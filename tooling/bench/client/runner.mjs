@@ -13,16 +13,18 @@ const [task, contender, rawArgs] = process.argv.slice(2);
 const args = JSON.parse(rawArgs);
 const MiB = 1024 * 1024;
 
-const chunk = Buffer.alloc(64 * 1024, 'x');
+// Fresh 64 KiB chunks (allocUnsafe: no fill cost), so a client that buffers what it sends shows
+// it in RSS; one reused chunk would hide that.
+const CHUNK = 64 * 1024;
 function generated(total) {
   let produced = 0;
   return new Readable({
     highWaterMark: 64 * 1024,
     read() {
       if (produced >= total) return void this.push(null);
-      const n = Math.min(chunk.length, total - produced);
+      const n = Math.min(CHUNK, total - produced);
       produced += n;
-      this.push(n === chunk.length ? chunk : chunk.subarray(0, n));
+      this.push(Buffer.allocUnsafe(n));
     },
   });
 }
@@ -31,9 +33,9 @@ function generatedWeb(total) {
   return new ReadableStream({
     pull(c) {
       if (produced >= total) return c.close();
-      const n = Math.min(chunk.length, total - produced);
+      const n = Math.min(CHUNK, total - produced);
       produced += n;
-      c.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, n));
+      c.enqueue(new Uint8Array(n));
     },
   });
 }
