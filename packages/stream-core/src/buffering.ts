@@ -231,7 +231,10 @@ export async function sendBuffered(
   if (typeof source === 'string' || source instanceof Uint8Array) {
     const b = toBuffer(source)!;
     if (b.length > limit) tooLarge = true;
-    else chunks.push(b), (size = b.length);
+    else {
+      chunks.push(b);
+      size = b.length;
+    }
   } else {
     const it: AsyncIterable<unknown> =
       typeof (source as ReadableStream).getReader === 'function' && !(Symbol.asyncIterator in (source as object))

@@ -355,7 +355,7 @@ export class TransportStreamWriter implements StreamWriter {
 
   toWritable(): Writable {
     if (this.#writable) return this.#writable;
-    const writer = this;
+    const writer: StreamWriter = this; // eslint-disable-line @typescript-eslint/no-this-alias -- the Writable's methods need it
     const writable = new Writable({
       highWaterMark: 0,
       decodeStrings: false,
