@@ -78,7 +78,10 @@ async function chunkedEchoServer(seen: Received[]): Promise<{ port: number; clos
 /** A raw server whose response body is ChunkedEncoder output piped straight into the socket. */
 async function encoderServer(chunks: Buffer[], trailers: Record<string, string>): Promise<{ port: number; wire: Buffer[]; close: () => Promise<void> }> {
   const wire: Buffer[] = [];
+  const sockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => {});
     socket.once('data', () => {
       socket.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTrailer: x-sum\r\nConnection: close\r\n\r\n');
@@ -103,7 +106,11 @@ async function encoderServer(chunks: Buffer[], trailers: Record<string, string>)
   return {
     port: (server.address() as AddressInfo).port,
     wire,
-    close: () => new Promise<void>((r) => server.close(() => r())),
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => r());
+      }),
   };
 }
 
@@ -128,6 +135,7 @@ describe('ChunkedDecoder on a socket', () => {
           r.on('end', () => resolve({ status: r.statusCode!, json: JSON.parse(text) }));
         });
         req.on('error', reject);
+        req.setTimeout(5000, () => req.destroy(new Error('no response')));
         let k = 0;
         const next = (): void => {
           if (k < parts.length) {
@@ -170,6 +178,10 @@ describe('ChunkedDecoder on a socket', () => {
           }
         });
         c.on('error', reject);
+        c.setTimeout(3000, () => {
+          c.destroy();
+          resolve(text);
+        });
       });
       expect(seen.map((s) => s.body.toString())).toEqual(['first', 'second!']);
       expect(seen[1]!.head.startsWith('POST /x HTTP/1.1')).toBe(true);
@@ -196,6 +208,10 @@ describe('ChunkedDecoder on a socket', () => {
         c.setEncoding('latin1');
         c.on('data', (s: string) => (text += s));
         c.on('end', () => resolve(text));
+        c.setTimeout(3000, () => {
+          c.destroy();
+          resolve(text);
+        });
         c.on('error', reject);
       });
       expect(reply).toBe(`HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: ${code.length}\r\n\r\n${code}`);
@@ -219,7 +235,10 @@ describe('ChunkedEncoder on a socket', () => {
             res.on('end', () => resolve({ body: Buffer.concat(body), trailers: res.trailers, headers: res.headers }));
             res.on('error', reject);
           })
-          .on('error', reject);
+          .on('error', reject)
+          .setTimeout(5000, function (this: http.ClientRequest) {
+            this.destroy(new Error('no response'));
+          });
       });
       expect(got.headers['transfer-encoding']).toBe('chunked');
       expect(got.body.equals(Buffer.concat(parts))).toBe(true);
@@ -240,7 +259,7 @@ describe('ChunkedEncoder on a socket', () => {
     try {
       const run = (args: string[]): Promise<Buffer> =>
         new Promise((resolve, reject) => {
-          const p = spawn('curl', ['-s', '-S', ...args, `http://127.0.0.1:${srv.port}/`]);
+          const p = spawn('curl', ['-s', '-S', '--max-time', '5', ...args, `http://127.0.0.1:${srv.port}/`]);
           const out: Buffer[] = [];
           p.stdout.on('data', (b: Buffer) => out.push(b));
           p.on('error', reject);
@@ -262,7 +281,7 @@ describe('ChunkedEncoder on a socket', () => {
     try {
       const data = Buffer.alloc(200_000, 0x62);
       const out = await new Promise<string>((resolve, reject) => {
-        const p = spawn('curl', ['-s', '-S', '-H', 'Transfer-Encoding: chunked', '-H', 'Expect:', '--data-binary', '@-', `http://127.0.0.1:${srv.port}/`]);
+        const p = spawn('curl', ['-s', '-S', '--max-time', '5', '-H', 'Transfer-Encoding: chunked', '-H', 'Expect:', '--data-binary', '@-', `http://127.0.0.1:${srv.port}/`]);
         let text = '';
         p.stdout.setEncoding('utf8');
         p.stdout.on('data', (s: string) => (text += s));
