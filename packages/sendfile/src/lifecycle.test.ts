@@ -186,6 +186,28 @@ test('memory: a stalled reader holds about two read buffers, whatever the file s
   }
 });
 
+test('memory: 32 concurrent stalled downloads hold about two reads each, not the file', async () => {
+  const { server, results } = await recording('http/1.1');
+  const reqs: http.ClientRequest[] = [];
+  try {
+    global.gc?.();
+    const before = process.memoryUsage().arrayBuffers;
+    for (let i = 0; i < 32; i++) {
+      const req = http.get({ host: '127.0.0.1', port: server.port, path: '/big.bin', agent: false }, (res) => res.pause());
+      req.on('error', () => {});
+      reqs.push(req);
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+    const held = process.memoryUsage().arrayBuffers - before;
+    // 32 × 24 MiB would be 768 MiB; two 1 MiB reads each (plus socket buffers) stay under 3 MiB each.
+    expect(held).toBeLessThan(32 * 3 * 1024 * 1024);
+  } finally {
+    for (const r of reqs) r.destroy();
+    await waitFor(() => results.length === 32, 5000);
+    await server.close();
+  }
+});
+
 describe('rate limits (measured at the client, which reads promptly)', () => {
   const measure = async (port: number, path: string): Promise<{ bytes: number; seconds: number }> => {
     const t0 = process.hrtime.bigint();

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { renameSync, symlinkSync, mkdirSync, writeFileSync, rmSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { locate, openChecked } from './locate.js';
+import { openLast, walkParents } from './locate.js';
 import { serveStatic } from './index.js';
 import { h1, makeTree, raw, rawStatus, startH1, type Running, type Tree } from './test-support/fixtures.js';
 
@@ -112,41 +112,40 @@ describe('symlinks', () => {
     }
   });
 
-  test('a symlink swapped in as the file between check and open is refused', async () => {
+  test('a symlink swapped in as the file after the walk is refused at open (O_NOFOLLOW)', async () => {
     const file = join(tree.root, 'swap.txt');
     writeFileSync(file, 'checked\n');
-    const located = await locate(tree.root, ['swap.txt'], 'deny', 'deny');
-    expect(located.kind).toBe('file');
+    const parent = await walkParents(tree.root, [], 'deny', 'deny');
+    expect(parent.kind).toBe('parent');
     unlinkSync(file);
     symlinkSync(tree.outside, file);
-    const opened = await openChecked(tree.root, located as { path: string; stat: import('node:fs').BigIntStats });
+    const opened = await openLast(tree.root, (parent as { path: string }).path, 'swap.txt', 'deny', 'deny');
     expect(opened).toMatchObject({ kind: 'refused', status: 403 });
     unlinkSync(file);
   });
 
-  test('a file replaced (another inode) between check and open is refused', async () => {
-    const file = join(tree.root, 'swap2.txt');
-    writeFileSync(file, 'checked\n');
-    const located = await locate(tree.root, ['swap2.txt'], 'deny', 'deny');
-    writeFileSync(join(tree.root, 'swap2.tmp'), 'replaced\n');
-    renameSync(join(tree.root, 'swap2.tmp'), file);
-    const opened = await openChecked(tree.root, located as { path: string; stat: import('node:fs').BigIntStats });
-    expect(opened).toMatchObject({ kind: 'refused', status: 403 });
-    unlinkSync(file);
-  });
-
-  test('a middle directory swapped for a symlink between check and open is refused', async () => {
+  test('a middle directory swapped for a symlink between walk and open is refused', async () => {
     const dir = join(tree.root, 'mid');
     mkdirSync(dir);
     writeFileSync(join(dir, 'f.txt'), 'inside\n');
-    const located = await locate(tree.root, ['mid', 'f.txt'], 'deny', 'deny');
-    expect(located.kind).toBe('file');
-    // Move the real directory away and put a symlink to it in its place: same inode, other path.
+    const parent = await walkParents(tree.root, ['mid'], 'deny', 'deny');
+    expect(parent.kind).toBe('parent');
+    // Move the real directory away and put a symlink to it in its place: same file, other path.
     renameSync(dir, join(tree.base, 'mid-moved'));
     symlinkSync(join(tree.base, 'mid-moved'), dir);
-    const opened = await openChecked(tree.root, located as { path: string; stat: import('node:fs').BigIntStats });
+    const opened = await openLast(tree.root, (parent as { path: string }).path, 'f.txt', 'deny', 'deny');
     expect(opened).toMatchObject({ kind: 'refused', status: 403 });
     unlinkSync(dir);
+  });
+
+  test('a FIFO is refused without blocking', async () => {
+    const fifo = join(tree.root, 'pipe');
+    await run('mkfifo', [fifo]);
+    try {
+      expect((await h1(server.port, '/pipe')).status).toBe(404);
+    } finally {
+      unlinkSync(fifo);
+    }
   });
 
   test('swapped during a live request: whatever the timing, never the outside file', async () => {

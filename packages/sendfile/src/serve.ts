@@ -2,8 +2,7 @@ import { realpathSync, statSync } from 'node:fs';
 import { realpath } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { InvalidRootError } from './errors.js';
-import type { BigIntStats } from 'node:fs';
-import { locate, openChecked } from './locate.js';
+import { openTarget, type Target } from './locate.js';
 import { resolveOptions, type ResolvedOptions, type SendFileOptions } from './options.js';
 import { checkDecodedPath, checkRequestPath, directoryLocation, requestPathname } from './path.js';
 import {
@@ -76,15 +75,9 @@ export async function sendFile(req: AnyRequest, res: AnyResponse, path: string, 
     dotfiles = 'allow';
   }
   if (segments.length === 0) return respondStatus(req, res, o, 404);
-  const located = await locate(root, segments, o.symlinks, dotfiles);
-  if (located.kind !== 'file') return respondStatus(req, res, o, located.kind === 'refused' ? located.status : 404);
-  return openAndRespond(req, res, root, located, o);
-}
-
-async function openAndRespond(req: AnyRequest, res: AnyResponse, root: string, located: { path: string; stat: BigIntStats }, o: ResolvedOptions): Promise<SendResult> {
-  const opened = await openChecked(root, located);
-  if (opened.kind === 'refused') return respondStatus(req, res, o, opened.status);
-  return respondWithFile(req, res, opened.file, o);
+  const target = await openTarget(root, segments, o.symlinks, dotfiles);
+  if (target.kind === 'file') return respondWithFile(req, res, target.file, o);
+  return respondStatus(req, res, o, target.kind === 'refused' ? target.status : 404);
 }
 
 /**
@@ -124,18 +117,21 @@ async function serveOne(req: AnyRequest, res: AnyResponse, root: string, o: Reso
   if (!verdict.ok) return verdict.status === 404 && pass ? 'next' : respondStatus(req, res, o, verdict.status);
   const notFound = (): Promise<SendResult> | 'next' => (pass ? 'next' : respondStatus(req, res, o, 404));
 
-  const located = await locate(root, verdict.segments, o.symlinks, o.dotfiles);
-  if (located.kind === 'refused') return located.status === 404 ? notFound() : respondStatus(req, res, o, located.status);
-  if (located.kind === 'file') {
-    if (verdict.trailingSlash) return notFound();
-    return openAndRespond(req, res, root, located, o);
+  const target: Target = await openTarget(root, verdict.segments, o.symlinks, o.dotfiles);
+  if (target.kind === 'refused') return target.status === 404 ? notFound() : respondStatus(req, res, o, target.status);
+  if (target.kind === 'file') {
+    if (verdict.trailingSlash) {
+      await target.file.handle.close().catch(() => {});
+      return notFound();
+    }
+    return respondWithFile(req, res, target.file, o);
   }
   // A directory: its slash form, then its index file.
   if (!verdict.trailingSlash) return respondRedirect(req, res, o, redirectTarget(req, pathname));
   if (o.index.length === 0) return respondStatus(req, res, o, 403);
   for (const name of o.index) {
-    const index = await locate(root, [...verdict.segments, name], o.symlinks, o.dotfiles);
-    if (index.kind === 'file') return openAndRespond(req, res, root, index, o);
+    const index = await openTarget(root, [...verdict.segments, name], o.symlinks, o.dotfiles);
+    if (index.kind === 'file') return respondWithFile(req, res, index.file, o);
     if (index.kind === 'refused' && index.status !== 404) return respondStatus(req, res, o, index.status);
   }
   return notFound();
