@@ -1,0 +1,385 @@
+// Shared by the foundation-* suites: one server process per contender (server.mjs), clients that
+// read as fast as they can and discard, a delaying TCP proxy, and the interleaved run loop.
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import http2 from 'node:http2';
+import net from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { median, peakRssMiB } from '../lib/stats.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const MiB = 1024 * 1024;
+export const GiB = 1024 * MiB;
+export const env = (name, fallback) => (process.env[name] === undefined || process.env[name] === '' ? fallback : Number(process.env[name]));
+export const RUNS = env('BENCH_RUNS', 5);
+/** Any single request longer than this is a failure, not a data point. */
+const REQUEST_TIMEOUT_MS = env('BENCH_REQUEST_TIMEOUT_MS', 180_000);
+
+const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK']).stdout?.toString().trim()) || 100;
+
+/** User + system CPU seconds a process has used so far (from /proc), or NaN. */
+export function cpuSeconds(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / CLK_TCK; // fields 14 and 15 of proc(5): utime, stime
+  } catch {
+    return NaN;
+  }
+}
+
+const children = new Set();
+process.on('exit', () => {
+  for (const c of children) c.kill('SIGKILL');
+});
+
+/**
+ * Starts `node server.mjs <kind>`; resolves to { kind, port, pid, cpu(), peakRss(), stop() }.
+ * BENCH_CPU_PROF=<dir> runs the servers under `node --cpu-prof` and writes profiles there.
+ */
+export async function startServer(kind) {
+  const args = [];
+  if (process.env.BENCH_CPU_PROF) args.push('--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF, '--cpu-prof-name', `${kind}.cpuprofile`);
+  const child = spawn(process.execPath, [...args, join(here, 'server.mjs'), kind], { stdio: ['pipe', 'pipe', 'inherit'] });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  const port = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${kind} server did not start`)), 30_000);
+    child.stdout.once('data', (d) => {
+      clearTimeout(timer);
+      resolve(JSON.parse(String(d)).port);
+    });
+    child.once('exit', (code) => reject(new Error(`${kind} server exited with ${code}`)));
+  });
+  return {
+    kind,
+    port,
+    pid: child.pid,
+    cpu: () => cpuSeconds(child.pid),
+    peakRss: () => peakRssMiB(child.pid),
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        child.once('exit', () => {
+          clearTimeout(kill);
+          resolve();
+        });
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+export async function stopAll(servers) {
+  await Promise.all(servers.map((s) => s.stop()));
+}
+
+/**
+ * GET over a raw socket with `connection: close`: no client-side HTTP library, so the client costs
+ * as little as possible. Decodes Content-Length and chunked framing (RFC 9112 §7.1) to count the
+ * body bytes exactly; with `countLines`, also counts "\n" in the body.
+ * Resolves to { status, bodyBytes, wireBytes, lines, seconds }.
+ */
+export function h1Get(port, path, { countLines = false } = {}) {
+  return new Promise((resolve, reject) => {
+    const t0 = process.hrtime.bigint();
+    const socket = net.connect(port, '127.0.0.1');
+    const timer = setTimeout(() => socket.destroy(new Error(`GET ${path} timed out`)), REQUEST_TIMEOUT_MS);
+    let head = Buffer.alloc(0);
+    let status = 0;
+    let mode = 'head'; // head | length | size | data | data-crlf | trailer | done
+    let remaining = 0;
+    let line = '';
+    let bodyBytes = 0;
+    let wireBytes = 0;
+    let lines = 0;
+    const body = (buf, start, end) => {
+      bodyBytes += end - start;
+      if (countLines) {
+        let i = buf.indexOf(10, start);
+        while (i !== -1 && i < end) {
+          lines++;
+          i = buf.indexOf(10, i + 1);
+        }
+      }
+    };
+    const finish = () => {
+      mode = 'done';
+      clearTimeout(timer);
+      const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+      socket.destroy();
+      resolve({ status, bodyBytes, wireBytes, lines, seconds });
+    };
+    socket.on('connect', () => socket.write(`GET ${path} HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close\r\n\r\n`));
+    socket.on('data', (buf) => {
+      wireBytes += buf.length;
+      let pos = 0;
+      while (pos < buf.length && mode !== 'done') {
+        switch (mode) {
+          case 'head': {
+            head = Buffer.concat([head, buf.subarray(pos)]);
+            const end = head.indexOf('\r\n\r\n');
+            if (end === -1) return;
+            const text = head.subarray(0, end).toString('latin1');
+            status = Number(text.slice(9, 12));
+            const rest = head.subarray(end + 4);
+            buf = rest;
+            pos = 0;
+            if (/\r\ntransfer-encoding:\s*chunked/i.test(text)) mode = 'size';
+            else {
+              const m = /\r\ncontent-length:\s*(\d+)/i.exec(text);
+              if (!m) return socket.destroy(new Error(`no body framing in response to ${path}: ${text}`));
+              remaining = Number(m[1]);
+              mode = 'length';
+              if (remaining === 0) return finish();
+            }
+            break;
+          }
+          case 'length': {
+            const n = Math.min(remaining, buf.length - pos);
+            body(buf, pos, pos + n);
+            pos += n;
+            remaining -= n;
+            if (remaining === 0) return finish();
+            break;
+          }
+          case 'size': {
+            const nl = buf.indexOf(10, pos);
+            if (nl === -1) {
+              line += buf.toString('latin1', pos);
+              return;
+            }
+            line += buf.toString('latin1', pos, nl);
+            pos = nl + 1;
+            const size = parseInt(line, 16);
+            line = '';
+            if (Number.isNaN(size)) return socket.destroy(new Error('bad chunk size line'));
+            if (size === 0) mode = 'trailer';
+            else {
+              remaining = size;
+              mode = 'data';
+            }
+            break;
+          }
+          case 'data': {
+            const n = Math.min(remaining, buf.length - pos);
+            body(buf, pos, pos + n);
+            pos += n;
+            remaining -= n;
+            if (remaining === 0) {
+              remaining = 2;
+              mode = 'data-crlf';
+            }
+            break;
+          }
+          case 'data-crlf': {
+            const n = Math.min(remaining, buf.length - pos);
+            pos += n;
+            remaining -= n;
+            if (remaining === 0) mode = 'size';
+            break;
+          }
+          case 'trailer': {
+            // Trailer lines until an empty one.
+            const nl = buf.indexOf(10, pos);
+            if (nl === -1) {
+              line += buf.toString('latin1', pos);
+              return;
+            }
+            line += buf.toString('latin1', pos, nl);
+            pos = nl + 1;
+            const empty = line === '\r' || line === '';
+            line = '';
+            if (empty) return finish();
+            break;
+          }
+        }
+      }
+    });
+    socket.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    socket.on('close', () => {
+      clearTimeout(timer);
+      if (mode !== 'done') reject(new Error(`GET ${path}: connection closed in state ${mode} after ${bodyBytes} body bytes`));
+    });
+  });
+}
+
+/** Opens an h2c session (prior knowledge). `windows` raises the client's receive windows. */
+export async function h2Connect(port, { windows } = {}) {
+  const session = http2.connect(`http://127.0.0.1:${port}`, windows ? { settings: { initialWindowSize: windows } } : {});
+  session.on('error', () => {});
+  await new Promise((resolve, reject) => {
+    session.once('connect', resolve);
+    session.once('error', reject);
+  });
+  if (windows) session.setLocalWindowSize(windows);
+  return session;
+}
+
+function closeSession(session) {
+  return new Promise((resolve) => {
+    if (session.closed || session.destroyed) return resolve();
+    const t = setTimeout(() => (session.destroy(), resolve()), 5_000);
+    session.close(() => {
+      clearTimeout(t);
+      resolve();
+    });
+  });
+}
+
+/** Downloads `path` on a fresh h2c session and discards the body. Resolves to { status, bodyBytes, seconds }. */
+export async function h2Get(port, path, { windows } = {}) {
+  const t0 = process.hrtime.bigint();
+  const session = await h2Connect(port, { windows });
+  try {
+    return await new Promise((resolve, reject) => {
+      const req = session.request({ ':path': path });
+      const timer = setTimeout(() => req.close(http2.constants.NGHTTP2_CANCEL), REQUEST_TIMEOUT_MS);
+      let status = 0;
+      let bodyBytes = 0;
+      req.on('response', (h) => (status = h[':status']));
+      req.on('data', (c) => (bodyBytes += c.length));
+      req.on('end', () => {
+        clearTimeout(timer);
+        resolve({ status, bodyBytes, seconds: Number(process.hrtime.bigint() - t0) / 1e9 });
+      });
+      req.on('error', (e) => {
+        clearTimeout(timer);
+        reject(e);
+      });
+      req.on('close', () => {
+        clearTimeout(timer);
+        if (req.rstCode) reject(new Error(`stream reset with code ${req.rstCode} after ${bodyBytes} bytes`));
+      });
+      req.end();
+    });
+  } finally {
+    await closeSession(session);
+  }
+}
+
+/**
+ * POSTs `bytes` in `chunk`-sized writes (waiting for 'drain') on a fresh h2c session with Node's
+ * default client settings, and reads the server's count. Resolves to { bytes, seconds, server }.
+ */
+export async function h2Upload(port, bytes, chunk = 64 * 1024) {
+  const buf = Buffer.alloc(chunk, 0x61);
+  const t0 = process.hrtime.bigint();
+  const session = await h2Connect(port);
+  try {
+    return await new Promise((resolve, reject) => {
+      const req = session.request({ ':method': 'POST', ':path': '/upload', 'content-type': 'application/octet-stream' });
+      const timer = setTimeout(() => req.close(http2.constants.NGHTTP2_CANCEL), REQUEST_TIMEOUT_MS);
+      let answer = '';
+      req.setEncoding('utf8');
+      req.on('data', (d) => (answer += d));
+      req.on('end', () => {
+        clearTimeout(timer);
+        const server = JSON.parse(answer);
+        resolve({ bytes: server.bytes, seconds: Number(process.hrtime.bigint() - t0) / 1e9, server });
+      });
+      req.on('error', (e) => {
+        clearTimeout(timer);
+        reject(e);
+      });
+      (async () => {
+        let left = bytes;
+        while (left > 0) {
+          const piece = left >= chunk ? buf : buf.subarray(0, left);
+          left -= piece.length;
+          if (!req.write(piece)) await new Promise((r, j) => (req.once('drain', r), req.once('close', () => j(new Error('upload stream closed')))));
+        }
+        req.end();
+      })().catch(reject);
+    });
+  } finally {
+    await closeSession(session);
+  }
+}
+
+/** Measures one h2 PING round trip through `port`, in ms. */
+export async function h2PingMs(port) {
+  const session = await h2Connect(port);
+  try {
+    const samples = [];
+    for (let i = 0; i < 5; i++) samples.push(await new Promise((r, j) => session.ping((e, ms) => (e ? j(e) : r(ms)))));
+    return median(samples);
+  } finally {
+    await closeSession(session);
+  }
+}
+
+/**
+ * A userspace TCP proxy on 127.0.0.1 that holds every chunk `delayMs` before passing it on, in both
+ * directions, order kept: a link with RTT ≈ 2 × delayMs. It does not limit bandwidth, and the bytes
+ * it holds are bounded by what the endpoints have in flight (HTTP/2 flow control windows).
+ */
+export async function startDelayProxy(targetPort, delayMs) {
+  const sockets = new Set();
+  const pipeDelayed = (from, to) => {
+    from.on('data', (c) => setTimeout(() => to.destroyed || to.write(c), delayMs));
+    from.on('end', () => setTimeout(() => to.destroyed || to.end(), delayMs));
+  };
+  const server = net.createServer((client) => {
+    const upstream = net.connect(targetPort, '127.0.0.1');
+    for (const s of [client, upstream]) {
+      s.setNoDelay(true);
+      sockets.add(s);
+      s.on('error', () => {});
+      s.on('close', () => {
+        sockets.delete(s);
+        client.destroy();
+        upstream.destroy();
+      });
+    }
+    pipeDelayed(client, upstream);
+    pipeDelayed(upstream, client);
+  });
+  server.listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  return {
+    port: server.address().port,
+    stop: () =>
+      new Promise((r) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => r());
+      }),
+  };
+}
+
+/**
+ * Runs `measure(server, run)` for every contender, interleaved (A B C, B C A, …) `runs` times, after
+ * one `warmup(server)` each. Records the server's CPU seconds per run. Returns { [kind]: results[] }.
+ */
+export async function interleave(servers, { runs = RUNS, warmup, measure, label = '' }) {
+  const results = Object.fromEntries(servers.map((s) => [s.kind, []]));
+  for (const s of servers) if (warmup) await warmup(s);
+  for (let r = 0; r < runs; r++) {
+    const order = servers.map((_, i) => servers[(i + r) % servers.length]);
+    for (const s of order) {
+      const cpu0 = s.cpu();
+      const result = await measure(s, r);
+      result.serverCpu = s.cpu() - cpu0;
+      results[s.kind].push(result);
+    }
+    process.stderr.write(`${label} run ${r + 1}/${runs}: ${servers.map((s) => `${s.kind} ${fmt(results[s.kind][r])}`).join(', ')}\n`);
+  }
+  return results;
+}
+
+const fmt = (r) => (r.mibs !== undefined ? `${r.mibs.toFixed(0)} MiB/s` : `${r.seconds.toFixed(2)} s`);
+
+/** Median of field `key` over results. */
+export const med = (results, key) => median(results.map((r) => r[key]));
+
+/** Median over runs of the per-run ratio a[i][key] / b[i][key] (both measured in run i). */
+export const ratio = (a, b, key) => median(a.map((r, i) => r[key] / b[i][key]));
+
+/** Checks a condition and throws a readable error: a wrong byte count is a failed benchmark. */
+export function expect(cond, message) {
+  if (!cond) throw new Error(message);
+}
