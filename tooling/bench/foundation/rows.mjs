@@ -1,7 +1,7 @@
 // The NDJSON benchmark's row: deterministic from its index, ~100 bytes once serialized, so the client
 // can compute the exact body length every server must send.
 export function row(i) {
-  return { id: i, name: `user-${i}`, email: `user${i}@example.com`, region: 'eu-west', score: (i % 1000) / 1000, active: (i & 1) === 0 };
+  return { id: i, name: `user${i}`, email: `u${i}@example.com`, region: 'eu', score: (i % 1000) / 1000, active: (i & 1) === 0 };
 }
 
 /** Bytes of the NDJSON body for rows 0..n-1 (one JSON text plus "\n" each). */
