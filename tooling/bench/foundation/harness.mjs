@@ -208,6 +208,35 @@ export function h1Get(port, path, { countLines = false } = {}) {
   });
 }
 
+export const hasH2load = spawnSync('sh', ['-c', 'command -v h2load']).status === 0;
+
+/**
+ * Downloads `path` with nghttp2's h2load (one connection, one request; on h2c with receive windows
+ * 2^windowBits, with `h1` over HTTP/1.1), a C client that discards the body. On this 2-core machine
+ * Node clients saturate their core near 1–1.5 GiB/s, below what the servers can send.
+ * Resolves to { status, bodyBytes, seconds }.
+ */
+export function h2loadGet(port, path, { windowBits = 24, h1 = false } = {}) {
+  return new Promise((resolve, reject) => {
+    const t0 = process.hrtime.bigint();
+    const proto = h1 ? ['--h1'] : ['-w', String(windowBits), '-W', String(windowBits)];
+    const child = spawn('h2load', ['-n1', '-c1', '-m1', ...proto, `http://127.0.0.1:${port}${path}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), REQUEST_TIMEOUT_MS);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+      const ok = /1 succeeded/.test(out) && /status codes: 1 2xx/.test(out);
+      const data = /\((\d+)\) data/.exec(out);
+      if (code !== 0 || !ok || !data) return reject(new Error(`h2load failed (${code}): ${out.slice(-400)}`));
+      resolve({ status: 200, bodyBytes: Number(data[1]), seconds });
+    });
+  });
+}
+
 /** Opens an h2c session (prior knowledge). `windows` raises the client's receive windows. */
 export async function h2Connect(port, { windows } = {}) {
   const session = http2.connect(`http://127.0.0.1:${port}`, windows ? { settings: { initialWindowSize: windows } } : {});
@@ -291,7 +320,7 @@ export async function h2Upload(port, bytes, chunk = 64 * 1024) {
         while (left > 0) {
           const piece = left >= chunk ? buf : buf.subarray(0, left);
           left -= piece.length;
-          if (!req.write(piece)) await new Promise((r, j) => (req.once('drain', r), req.once('close', () => j(new Error('upload stream closed')))));
+          if (!req.write(piece)) await drained(req);
         }
         req.end();
       })().catch(reject);
@@ -299,6 +328,22 @@ export async function h2Upload(port, bytes, chunk = 64 * 1024) {
   } finally {
     await closeSession(session);
   }
+}
+
+/** Waits for 'drain'; rejects if the stream closes first. Leaves no listener behind either way. */
+function drained(stream) {
+  return new Promise((resolve, reject) => {
+    const onDrain = () => {
+      stream.removeListener('close', onClose);
+      resolve();
+    };
+    const onClose = () => {
+      stream.removeListener('drain', onDrain);
+      reject(new Error('stream closed while waiting for drain'));
+    };
+    stream.once('drain', onDrain);
+    stream.once('close', onClose);
+  });
 }
 
 /** Measures one h2 PING round trip through `port`, in ms. */

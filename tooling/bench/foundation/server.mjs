@@ -119,10 +119,10 @@ const h2stream = {
     let n = 0;
     stream.on('data', (c) => (n += c.length));
     await once(stream, 'end');
-    const s = stream.state;
-    const session = stream.session.state;
+    const { session } = stream;
     stream.respond({ ':status': 200, 'content-type': 'application/json' });
-    stream.end(JSON.stringify({ bytes: n, streamLocalWindow: s.localWindowSize, connectionLocalWindow: session.localWindowSize }));
+    // The receive windows this server granted: per stream (SETTINGS) and for the connection.
+    stream.end(JSON.stringify({ bytes: n, streamWindow: session.localSettings.initialWindowSize, connectionWindow: session.state.effectiveLocalWindowSize }));
   },
 };
 
