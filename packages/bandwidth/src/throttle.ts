@@ -1,5 +1,5 @@
-import { Writable } from 'node:stream';
-import { InvalidOptionError, WriteAfterCloseError, type HeaderInput, type Protocol, type StreamWriter } from '@sluice/stream-core';
+import type { Writable } from 'node:stream';
+import { InvalidOptionError, WriteAfterCloseError, writableFor, type HeaderInput, type Protocol, type StreamWriter } from '@sluice/stream-core';
 import { BandwidthLimiter } from './limiter.js';
 import type { RateLimit } from './token-bucket.js';
 
@@ -106,28 +106,7 @@ class ThrottledWriter implements StreamWriter {
   }
 
   toWritable(): Writable {
-    if (this.#writable) return this.#writable;
-    const writable = new Writable({
-      highWaterMark: 0,
-      decodeStrings: false,
-      write: (chunk: Buffer | string, _encoding, callback) => {
-        this.write(chunk).then(() => callback(), callback);
-      },
-      final: (callback) => {
-        this.close().then(() => callback(), callback);
-      },
-      destroy: (error, callback) => {
-        if (error && !this.closed) this.abort(error);
-        callback(error);
-      },
-    });
-    const onAbort = (): void => {
-      if (!writable.destroyed) writable.destroy(this.signal.reason);
-    };
-    if (this.signal.aborted) onAbort();
-    else this.signal.addEventListener('abort', onAbort, { once: true });
-    this.#writable = writable;
-    return writable;
+    return (this.#writable ??= writableFor(this));
   }
 }
 

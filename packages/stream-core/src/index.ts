@@ -1,6 +1,6 @@
 // @sluice/stream-core: the StreamWriter contract and the machinery every writer shares.
 export type { StreamWriter, StreamWriterOptions, WriterTransport, TransportEvents, Protocol } from './writer.js';
-export { TransportStreamWriter, DEFAULT_BACKPRESSURE_TIMEOUT_MS, DEFAULT_BATCH_BYTES } from './writer.js';
+export { TransportStreamWriter, writableFor, DEFAULT_BACKPRESSURE_TIMEOUT_MS, DEFAULT_BATCH_BYTES } from './writer.js';
 export type { HeaderInput, HeaderValue, HeaderList } from './headers.js';
 export { normalizeHeaders, assertValidHeader, assertValidStatus, isToken, declaredTrailers, CONNECTION_SPECIFIC_HEADERS } from './headers.js';
 export type { ByteSource, PipeOptions } from './pipe.js';

@@ -354,28 +354,34 @@ export class TransportStreamWriter implements StreamWriter {
   }
 
   toWritable(): Writable {
-    if (this.#writable) return this.#writable;
-    const writer: StreamWriter = this; // eslint-disable-line @typescript-eslint/no-this-alias -- the Writable's methods need it
-    const writable = new Writable({
-      highWaterMark: 0,
-      decodeStrings: false,
-      write(chunk: Buffer | string, _encoding, callback) {
-        writer.write(chunk).then(() => callback(), callback);
-      },
-      final(callback) {
-        writer.close().then(() => callback(), callback);
-      },
-      destroy(error, callback) {
-        if (error && !writer.closed) writer.abort(error);
-        callback(error);
-      },
-    });
-    const onAbort = (): void => {
-      if (!writable.destroyed) writable.destroy(this.#controller.signal.reason);
-    };
-    if (this.signal.aborted) onAbort();
-    else this.signal.addEventListener('abort', onAbort, { once: true });
-    this.#writable = writable;
-    return writable;
+    return (this.#writable ??= writableFor(this));
   }
+}
+
+/**
+ * A Node Writable over any StreamWriter: each write waits for the writer's promise (so pipeline's
+ * back-pressure is the writer's), `end()` closes it, `destroy(err)` aborts it, and the writer's
+ * abort destroys the Writable. StreamWriter implementations return one of these from toWritable().
+ */
+export function writableFor(writer: StreamWriter): Writable {
+  const writable = new Writable({
+    highWaterMark: 0,
+    decodeStrings: false,
+    write(chunk: Buffer | string, _encoding, callback) {
+      writer.write(chunk).then(() => callback(), callback);
+    },
+    final(callback) {
+      writer.close().then(() => callback(), callback);
+    },
+    destroy(error, callback) {
+      if (error && !writer.closed) writer.abort(error);
+      callback(error);
+    },
+  });
+  const onAbort = (): void => {
+    if (!writable.destroyed) writable.destroy(writer.signal.reason);
+  };
+  if (writer.signal.aborted) onAbort();
+  else writer.signal.addEventListener('abort', onAbort, { once: true });
+  return writable;
 }
