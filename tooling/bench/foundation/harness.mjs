@@ -39,9 +39,29 @@ process.on('exit', () => {
  * BENCH_CPU_PROF=<dir> runs the servers under `node --cpu-prof` and writes profiles there.
  */
 export async function startServer(kind) {
+  // Other builds in this checkout may be replacing packages/*/dist right now: a server that cannot
+  // load its modules is retried for a while rather than failing the whole suite.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startServerOnce(kind);
+    } catch (error) {
+      if (attempt >= 15) throw error;
+      process.stderr.write(`${error.message}; retrying in 2 s (packages being rebuilt?)\n`);
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+  }
+}
+
+async function startServerOnce(kind) {
   const args = [];
   if (process.env.BENCH_CPU_PROF) args.push('--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF, '--cpu-prof-name', `${kind}.cpuprofile`);
-  const child = spawn(process.execPath, [...args, join(here, 'server.mjs'), kind], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...args, join(here, 'server.mjs'), kind], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => {
+    // Before the port is known stderr is kept for the error; after, it is the server's own log.
+    if (stderr !== null) stderr += d;
+    else process.stderr.write(d);
+  });
   children.add(child);
   child.once('exit', () => children.delete(child));
   const port = await new Promise((resolve, reject) => {
@@ -50,8 +70,13 @@ export async function startServer(kind) {
       clearTimeout(timer);
       resolve(JSON.parse(String(d)).port);
     });
-    child.once('exit', (code) => reject(new Error(`${kind} server exited with ${code}`)));
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      const why = /Error[^\n]*/.exec(stderr ?? '')?.[0] ?? '';
+      reject(new Error(`${kind} server exited with ${code} ${why}`));
+    });
   });
+  stderr = null;
   return {
     kind,
     port,
