@@ -144,6 +144,9 @@ switch (kind) {
   case 'h1-net': {
     // The ceiling: a TCP pump of the same bytes behind a minimal HTTP/1.1 head, no HTTP machinery.
     server = net.createServer((socket) => {
+      // Nagle off, as node:http servers have it by default (`noDelay: true`): with Nagle on, the
+      // short last segment of every 64 KiB write waits for an ACK and the pump runs at half speed.
+      socket.setNoDelay(true);
       socket.on('error', () => {});
       let head = '';
       const onData = async (d) => {
@@ -208,7 +211,9 @@ switch (kind) {
   case 'upload-tuned':
   case 'upload-default': {
     server = http2.createServer();
-    if (kind === 'upload-tuned') tuneUploadWindows(server);
+    // BENCH_TUNED_WINDOW (bytes) overrides tuneUploadWindows' 16 MiB default, for window sweeps.
+    const window = Number(process.env.BENCH_TUNED_WINDOW) || undefined;
+    if (kind === 'upload-tuned') tuneUploadWindows(server, { streamWindow: window, connectionWindow: window });
     server.on('stream', (stream, headers) => {
       stream.on('error', () => {});
       h2stream.upload(stream, headers).catch((e) => (fail('upload', e), stream.destroy()));
