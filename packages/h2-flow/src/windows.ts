@@ -6,8 +6,10 @@ export interface FlowWindows {
   stream: {
     /** Bytes the peer may still send us on this stream. */
     localWindow: number | undefined;
-    /** Bytes we may still send on this stream, when Node exposes it. */
+    /** Bytes we may still send on this stream, when Node exposes it (Node 20–24 do not). */
     remoteWindow: number | undefined;
+    /** The stream window the peer announced in its SETTINGS (SETTINGS_INITIAL_WINDOW_SIZE). */
+    peerInitialWindow: number | undefined;
     /** Bytes written by the handler and not yet handed to nghttp2. */
     queuedBytes: number;
   };
@@ -31,7 +33,12 @@ export function flowWindows(stream: Http2Stream | ServerHttp2Stream): FlowWindow
     outboundQueueSize?: number;
   };
   return {
-    stream: { localWindow: s.localWindowSize, remoteWindow: s.remoteWindowSize, queuedBytes: stream.writableLength },
+    stream: {
+      localWindow: s.localWindowSize,
+      remoteWindow: s.remoteWindowSize,
+      peerInitialWindow: session && !session.destroyed ? session.remoteSettings.initialWindowSize : undefined,
+      queuedBytes: stream.writableLength,
+    },
     connection: { localWindow: c.localWindowSize, remoteWindow: c.remoteWindowSize, outboundQueueSize: c.outboundQueueSize },
   };
 }

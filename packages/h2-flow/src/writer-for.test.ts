@@ -125,6 +125,8 @@ describe('writerFor on HTTP/2 (compatibility API, h2c)', () => {
     expect(writer.signal.reason).toBe(rejection);
     expect(blockedWindows!.stream.queuedBytes).toBeGreaterThan(0);
     expect(typeof blockedWindows!.connection.remoteWindow).toBe('number');
+    expect(blockedWindows!.stream.peerInitialWindow).toBe(65_535);
+    expect(typeof blockedWindows!.stream.localWindow).toBe('number');
     await writer.released;
   });
 
