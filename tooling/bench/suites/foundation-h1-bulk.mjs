@@ -9,7 +9,7 @@
 // framing and discards the body; both check the exact body length. Runs are interleaved
 // (BENCH_RUNS, default 5); the ratio is the median of per-run ratios. Target: ours ≥ 0.95× hand-written.
 import { table } from '../lib/stats.mjs';
-import { env, expect, GiB, h1Get, h2loadGet, hasH2load, interleave, med, MiB, ratio, RUNS, startServer, stopAll } from '../foundation/harness.mjs';
+import { env, expect, GiB, h1Get, h2loadGet, hasH2load, interleave, med, MiB, ratio, RUNS, startServer, stopAll, RSS_NOTE } from '../foundation/harness.mjs';
 
 const BYTES = env('BENCH_BYTES', GiB);
 const CHUNK = env('BENCH_CHUNK', 64 * 1024);
@@ -44,6 +44,7 @@ try {
       'server peak RSS MiB': peak[k] === null ? 'n/a' : Math.round(peak[k]),
     })),
   );
+  console.log(RSS_NOTE);
   const r = ratio(sluice, results['h1-hand'], 'mibs');
   console.log(`target: StreamWriter ≥ 0.95× res.write + drain → ${r.toFixed(3)}× ${r >= 0.95 ? 'MET' : 'MISSED'}`);
 } finally {

@@ -24,7 +24,7 @@
 //             window tuning exists for: throughput ≤ window ÷ RTT. BENCH_DELAYED_UPLOAD_BYTES
 //             (default 64 MiB, the default-window side runs at ~window/RTT) sets its size.
 import { table } from '../lib/stats.mjs';
-import { env, expect, GiB, h2Get, h2loadGet, hasH2load, h2PingMs, h2Upload, interleave, med, MiB, ratio, RUNS, startDelayProxy, startServer, stopAll } from '../foundation/harness.mjs';
+import { env, expect, GiB, h2Get, h2loadGet, hasH2load, h2PingMs, h2Upload, interleave, med, MiB, ratio, RUNS, startDelayProxy, startServer, stopAll, RSS_NOTE } from '../foundation/harness.mjs';
 
 const BYTES = env('BENCH_BYTES', GiB);
 const CHUNK = env('BENCH_CHUNK', 64 * 1024);
@@ -126,5 +126,6 @@ const fmtWin = (n) => (n >= MiB ? `${n / MiB} MiB` : `${n} B`);
 if (parts.includes('download')) await download();
 if (parts.includes('upload')) await upload(0, UPLOAD);
 if (parts.includes('delayed')) for (const d of DELAYS_MS) await upload(d, DELAYED_UPLOAD);
+console.log(`\n${RSS_NOTE}`);
 console.log('');
 for (const v of verdicts) console.log(v);

@@ -9,7 +9,7 @@
 // and discards. Interleaved runs (BENCH_RUNS, default 5); ratios are medians of per-run ratios.
 // Targets: StreamWriter ≥ 1.0× the res.write loop, and ahead of hono.
 import { table } from '../lib/stats.mjs';
-import { env, expect, h1Get, interleave, med, MiB, ratio, RUNS, startServer, stopAll } from '../foundation/harness.mjs';
+import { env, expect, h1Get, interleave, med, MiB, ratio, RUNS, startServer, stopAll, RSS_NOTE } from '../foundation/harness.mjs';
 import { ndjsonBytes } from '../foundation/rows.mjs';
 
 const ROWS = env('BENCH_ROWS', 1_000_000);
@@ -48,6 +48,7 @@ try {
       'server peak RSS MiB': peak[k] === null ? 'n/a' : Math.round(peak[k]),
     })),
   );
+  console.log(RSS_NOTE);
   if (base && hono) {
     for (const k of ['ndjson-sluice-write', 'ndjson-sluice-helper'].filter((x) => results[x])) {
       const rb = ratio(results[k], base, 'rowsPerS');
