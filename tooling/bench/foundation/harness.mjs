@@ -11,7 +11,7 @@ import { median, peakRssMiB } from '../lib/stats.mjs';
 const here = dirname(fileURLToPath(import.meta.url));
 export const MiB = 1024 * 1024;
 export const RSS_NOTE =
-  'server peak RSS = VmHWM of that contender\'s own server process over its warm-up and all runs (an idle server process here is ~51 MiB, hono's ~56); server CPU = utime + stime from /proc, 10 ms ticks; ratios are medians of per-run ratios';
+  'server peak RSS = VmHWM of that contender\'s own server process over its warm-up and all runs (an idle server process here is ~51 MiB, hono ~56); server CPU = utime + stime from /proc, 10 ms ticks; ratios are medians of per-run ratios';
 export const GiB = 1024 * MiB;
 export const env = (name, fallback) => (process.env[name] === undefined || process.env[name] === '' ? fallback : Number(process.env[name]));
 export const RUNS = env('BENCH_RUNS', 5);
