@@ -107,7 +107,7 @@ async function describe(source: BodySource): Promise<{ size: number | null; cont
       size,
       replayable: true,
       contentType: source.contentType ?? mimeTypeFor(source.path),
-      open: () => ({ data: createReadStream(source.path, { highWaterMark: 64 * 1024 }), length: size }),
+      open: () => ({ data: createReadStream(source.path, { highWaterMark: 1024 * 1024 }), length: size }),
     };
   }
   if (isBlob(source)) {

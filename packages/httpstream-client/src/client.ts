@@ -6,6 +6,7 @@ import { normaliseHeaders } from './headers.js';
 import { MultipartBuilder, RequestBuilder, type RequestContext } from './request-builder.js';
 import type { HttpResponse } from './response.js';
 import { createAgent, createTransport, type TransportOptions } from './transport.js';
+import { NodeHttpPool } from './expect-continue.js';
 import type { Dispatch, HttpRequest, Middleware, Timeouts } from './types.js';
 
 export interface ClientOptions extends TransportOptions {
@@ -30,6 +31,8 @@ export class HttpClient {
   private readonly defaultTimeouts: Required<Timeouts>;
   private readonly maxResponseBytes: number;
   private readonly ownDispatcher: Dispatcher | null;
+  /** Keep-alive node:http/https Agents for `Expect: 100-continue` requests (always ours, closed by close()). */
+  private readonly expectContinuePool: NodeHttpPool;
   private readonly transport: Dispatch;
   private readonly middleware: Middleware[] = [];
   private chain: Dispatch;
@@ -42,7 +45,8 @@ export class HttpClient {
     this.defaultTimeouts = { ...DEFAULT_TIMEOUTS, ...Object.fromEntries(Object.entries(options.timeout ?? {}).filter(([, v]) => v !== undefined)) };
     this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     this.ownDispatcher = options.dispatcher ? null : createAgent({ ...options, connectTimeout: options.connectTimeout ?? (this.defaultTimeouts.connect || 10_000) });
-    this.transport = createTransport(options.dispatcher ?? this.ownDispatcher!);
+    this.expectContinuePool = new NodeHttpPool({ connections: options.connections, keepAliveTimeout: options.keepAliveTimeout, tls: options.tls });
+    this.transport = createTransport(options.dispatcher ?? this.ownDispatcher!, this.expectContinuePool, { http2: options.http2 });
     this.chain = this.transport;
     this.ctx = {
       resolveURL: (path) => this.resolveURL(path),
@@ -102,13 +106,14 @@ export class HttpClient {
     return this.chain(req);
   }
 
-  /** Closes the client's own connection pool (waits for requests in flight). */
+  /** Closes the client's own connection pools (waits for requests in flight, until their bodies end). */
   async close(): Promise<void> {
-    await this.ownDispatcher?.close();
+    await Promise.all([this.ownDispatcher?.close(), this.expectContinuePool.close()]);
   }
 
-  /** Closes the pool now, failing requests in flight. */
+  /** Closes the pools now, failing requests in flight. */
   async destroy(): Promise<void> {
+    this.expectContinuePool.destroy();
     await this.ownDispatcher?.destroy();
   }
 }

@@ -1,6 +1,7 @@
 // multipart/form-data (RFC 7578), produced part by part as the socket drains. When every part's
 // size is known the total is computed up front and sent as Content-Length; otherwise chunked.
 import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { BodyNotReplayableError, BodySourceError, InvalidArgumentError } from './errors.js';
 import { mimeTypeFor, toRequestBody, type BodyFactory, type BodyOptions, type BodySource, type OpenedBody, type RequestBody } from './body.js';
 
@@ -97,37 +98,137 @@ export class MultipartBody implements RequestBody {
     this.opened = true;
     const length = await this.size();
     const sizes = await Promise.all(this.parts.map((p) => (p.kind === 'file' ? p.body.size() : null)));
-    return { data: this.produce(sizes), length };
+    return { data: new MultipartStream(this.parts, sizes, this.tail), length };
+  }
+}
+
+/** Big in-memory parts are pushed in slices of this size, so progress and back-pressure stay fine-grained. */
+const SLICE = 64 * 1024;
+const CRLF_BYTES = Buffer.from(CRLF, 'latin1');
+
+/**
+ * The multipart body as one push-based Readable: framing is pushed directly and each file part's
+ * source (a Readable, or an iterable wrapped once by Readable.from) is relayed by its 'data' events,
+ * paused when this stream's buffer is full and resumed by _read(). No promise per chunk.
+ */
+class MultipartStream extends Readable {
+  private index = -1;
+  /** The file part being relayed, when it is a stream. */
+  private source: Readable | null = null;
+  /** The file part being relayed, when it is in memory, and how far it was pushed. */
+  private bytes: Uint8Array | null = null;
+  private offset = 0;
+  /** Bytes produced by the current file part (checked against its declared size). */
+  private produced = 0;
+  /** A part is being opened (async); _read() must not advance meanwhile. */
+  private opening = false;
+
+  constructor(
+    private readonly parts: Part[],
+    private readonly sizes: Array<number | null>,
+    private readonly tail: Buffer,
+  ) {
+    super({ highWaterMark: SLICE });
   }
 
-  private async *produce(sizes: Array<number | null>): AsyncGenerator<Uint8Array> {
-    const crlf = Buffer.from(CRLF, 'latin1');
-    for (let i = 0; i < this.parts.length; i++) {
-      const part = this.parts[i]!;
-      if (part.kind === 'field') {
-        // small parts go out as one write
-        yield Buffer.concat([part.head, part.value, crlf]);
+  override _read(): void {
+    if (this.source) {
+      if (this.source.isPaused()) this.source.resume();
+      return;
+    }
+    if (this.opening) return;
+    this.pump();
+  }
+
+  override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
+    const src = this.source;
+    this.source = null;
+    this.bytes = null;
+    if (src && !src.destroyed) src.destroy();
+    cb(err);
+  }
+
+  /** Pushes synchronously until the buffer is full, a stream part takes over, or a part must be opened. */
+  private pump(): void {
+    while (!this.destroyed) {
+      if (this.bytes) {
+        const end = Math.min(this.offset + SLICE, this.bytes.byteLength);
+        const slice = this.bytes.subarray(this.offset, end);
+        this.offset = end;
+        const last = end === this.bytes.byteLength;
+        if (last) this.bytes = null;
+        const more = this.push(slice);
+        if (last && !this.partDone()) return;
+        if (!more) return;
         continue;
       }
-      yield part.head;
-      const opened = await part.body.open();
-      let n = 0;
-      if (opened.data instanceof Uint8Array) {
-        n = opened.data.byteLength;
-        yield opened.data;
-      } else {
-        for await (const c of opened.data) {
-          const chunk = typeof c === 'string' ? Buffer.from(c, 'utf8') : c;
-          n += chunk.byteLength;
-          yield chunk;
-        }
+      this.index++;
+      if (this.index === this.parts.length) {
+        this.push(this.tail);
+        this.push(null);
+        return;
       }
-      const declared = sizes[i];
-      if (declared !== null && declared !== undefined && n !== declared) {
-        throw new BodySourceError(`multipart file part ${i + 1} produced ${n} bytes but its declared size is ${declared}`);
+      if (this.index > this.parts.length) return;
+      const part = this.parts[this.index]!;
+      if (part.kind === 'field') {
+        // small parts go out as one write
+        if (!this.push(Buffer.concat([part.head, part.value, CRLF_BYTES]))) return;
+        continue;
       }
-      yield crlf;
+      this.push(part.head);
+      this.opening = true;
+      part.body.open().then(
+        (opened) => this.attach(opened),
+        (err) => this.destroy(err as Error),
+      );
+      return;
     }
-    yield this.tail;
+  }
+
+  private attach(opened: OpenedBody): void {
+    this.opening = false;
+    this.produced = 0;
+    if (this.destroyed) {
+      if (opened.data instanceof Readable) opened.data.destroy();
+      return;
+    }
+    if (opened.data instanceof Uint8Array) {
+      this.produced = opened.data.byteLength;
+      this.bytes = opened.data;
+      this.offset = 0;
+      if (this.bytes.byteLength === 0) {
+        this.bytes = null;
+        if (!this.partDone()) return;
+      }
+      this.pump();
+      return;
+    }
+    const src = opened.data instanceof Readable ? opened.data : Readable.from(opened.data, { objectMode: false });
+    this.source = src;
+    src.on('data', (c: Buffer | string) => {
+      const chunk = typeof c === 'string' ? Buffer.from(c, 'utf8') : c;
+      if (chunk.byteLength === 0) return;
+      this.produced += chunk.byteLength;
+      if (!this.push(chunk)) src.pause();
+    });
+    src.once('end', () => {
+      if (this.source !== src) return;
+      this.source = null;
+      if (this.partDone()) this.pump();
+    });
+    src.once('error', (err) => {
+      if (this.source === src) this.destroy(err);
+    });
+  }
+
+  /** Closes the current file part: checks its size and pushes its CRLF. False when the stream failed. */
+  private partDone(): boolean {
+    const declared = this.sizes[this.index];
+    if (declared !== null && declared !== undefined && this.produced !== declared) {
+      this.destroy(new BodySourceError(`multipart file part ${this.index + 1} produced ${this.produced} bytes but its declared size is ${declared}`));
+      return false;
+    }
+    this.push(CRLF_BYTES);
+    return true;
   }
 }

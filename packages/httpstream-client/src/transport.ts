@@ -6,7 +6,7 @@ import { Agent, type Dispatcher } from 'undici';
 import { Exchange } from './exchange.js';
 import { mapTransportError } from './transport-errors.js';
 import type { Dispatch, HttpRequest } from './types.js';
-import { sendWithNodeHttp } from './expect-continue.js';
+import type { NodeHttpPool } from './expect-continue.js';
 
 export interface TransportOptions {
   /** `false`: HTTP/1.1 only; `'alpn'`: negotiate h2 over TLS; `'h2c'`: prior-knowledge HTTP/2 over cleartext. */
@@ -37,10 +37,17 @@ export function createAgent(options: TransportOptions = {}): Agent {
   } as Agent.Options);
 }
 
-/** Builds the core Dispatch over a Dispatcher (an Agent, Pool, or anything undici accepts). */
-export function createTransport(dispatcher: Dispatcher): Dispatch {
+/**
+ * Builds the core Dispatch over a Dispatcher (an Agent, Pool, or anything undici accepts);
+ * `Expect: 100-continue` requests go through the node:http pool instead (undici refuses the header on HTTP/1.1).
+ */
+export function createTransport(dispatcher: Dispatcher, expectContinuePool: NodeHttpPool, options: { http2?: TransportOptions['http2'] } = {}): Dispatch {
+  // `blocking` keeps further requests off a connection whose streamed upload is under way: right for
+  // a pipelining HTTP/1.1 dispatcher, wrong for HTTP/2, where it would stop concurrent uploads from
+  // sharing the session (each would open its own TLS connection)
+  const blockStreams = !options.http2;
   return async function transport(req: HttpRequest) {
-    if (req.expectContinue) return sendWithNodeHttp(req);
+    if (req.expectContinue) return expectContinuePool.send(req);
     const ex = new Exchange(req);
     const headers: Record<string, string> = { ...req.headers };
     let body: AsyncIterable<Uint8Array> | Uint8Array | Readable | null = null;
@@ -84,9 +91,11 @@ export function createTransport(dispatcher: Dispatcher): Dispatch {
           method: req.method as Dispatcher.HttpMethod,
           headers,
           body: body as any,
-          // a retry of a sent body is our middleware's decision, never the pool's
-          idempotent: false,
-          blocking: streaming,
+          // undici uses `idempotent` only to schedule (it never retries by itself; our retry middleware
+          // decides): false keeps a request off a busy HTTP/1.1 connection, but on HTTP/2 it would stop
+          // requests from sharing the session, so an h2 client marks them true to multiplex
+          idempotent: !blockStreams,
+          blocking: streaming && blockStreams,
         },
         {
           onRequestStart(controller) {

@@ -6,10 +6,16 @@ import { createReadStream, openAsBlob } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
-import { createClient, fromFile } from '../../../packages/httpstream-client/dist/esm/index.js';
 
 const require = createRequire(new URL('../../../packages/httpstream-client/package.json', import.meta.url));
-const [task, contender, rawArgs] = process.argv.slice(2);
+const [task, contenderArg, rawArgs] = process.argv.slice(2);
+// `ours@before` is ours built from another tree (BENCH_CLIENT_BEFORE: path of its dist/esm/index.js),
+// so a change can be measured against the previous build in the same interleaved run.
+const before = contenderArg.endsWith('@before');
+const contender = before ? contenderArg.slice(0, -'@before'.length) : contenderArg;
+const { createClient, fromFile } = await import(
+  before ? pathToFileURL(process.env.BENCH_CLIENT_BEFORE).href : '../../../packages/httpstream-client/dist/esm/index.js'
+);
 const args = JSON.parse(rawArgs);
 const MiB = 1024 * 1024;
 
@@ -84,16 +90,16 @@ async function upload(name, url) {
   throw new Error(`unknown contender ${name}`);
 }
 
-async function multipart(name, url, path) {
+async function multipart(name, url) {
   switch (name) {
     case 'ours': {
       const c = createClient();
-      return async () => (await c.multipart(`${url}/upload`).file('file', 'big.bin', fromFile(path)).send()).text();
+      return async (path) => (await c.multipart(`${url}/upload`).file('file', 'big.bin', fromFile(path)).send()).text();
     }
     case 'form-data+node:http': {
       const FormData = FormDataPkg();
       const agent = new http.Agent({ keepAlive: true });
-      return async () => {
+      return async (path) => {
         const form = new FormData();
         form.append('file', createReadStream(path));
         const length = await new Promise((res, rej) => form.getLength((e, n) => (e ? rej(e) : res(n))));
@@ -102,7 +108,7 @@ async function multipart(name, url, path) {
     }
     case 'undici FormData+openAsBlob': {
       const { request, FormData } = undici();
-      return async () => {
+      return async (path) => {
         const fd = new FormData();
         fd.append('file', await openAsBlob(path), 'big.bin');
         return (await request(`${url}/upload`, { method: 'POST', body: fd })).body.text();
@@ -190,9 +196,11 @@ if (task === 'upload' || task === 'relay') {
     return {};
   });
 } else if (task === 'multipart') {
-  const op = await multipart(contender, args.url, args.path);
+  const op = await multipart(contender, args.url);
+  // warm-up like the other tasks: a small file first (connection, lazy code, libuv's fs threads)
+  if (args.warmPath) await op(args.warmPath);
   result = await measure(async () => {
-    const answer = Number(await op());
+    const answer = Number(await op(args.path));
     if (!(answer > args.size)) throw new Error(`sink received ${answer}`);
     return {};
   });

@@ -6,7 +6,13 @@ import { join } from 'node:path';
 import { table } from '../lib/stats.mjs';
 import { interleave, med, MiB, runs, sizeMB, startSink } from '../client/harness.mjs';
 
-const contenders = ['ours', 'form-data+node:http', 'undici FormData+openAsBlob'];
+// BENCH_CLIENT_BEFORE=<another build's dist/esm/index.js> adds `ours@before`, interleaved with the rest
+const contenders = [
+  'ours',
+  ...(process.env.BENCH_CLIENT_BEFORE ? ['ours@before'] : []),
+  'form-data+node:http',
+  'undici FormData+openAsBlob',
+];
 const size = sizeMB * MiB;
 const dir = mkdtempSync(join(tmpdir(), 'sluice-bench-'));
 const path = join(dir, 'big.bin');
@@ -14,10 +20,13 @@ const fd = openSync(path, 'w');
 const block = Buffer.alloc(MiB, 'y');
 for (let i = 0; i < sizeMB; i++) writeSync(fd, block);
 closeSync(fd);
+// the warm-up file (BENCH_WARMUP=0 measures the first upload of the process instead)
+const warmPath = process.env.BENCH_WARMUP === '0' ? undefined : join(dir, 'warm.bin');
+if (warmPath) writeFileSync(warmPath, Buffer.alloc(4 * MiB, 'w'));
 const sink = await startSink();
 try {
-  console.log(`${sizeMB} MiB multipart file upload, ${runs} interleaved runs per contender, medians`);
-  const results = await interleave('multipart', contenders, { url: sink.url, size, path });
+  console.log(`${sizeMB} MiB multipart file upload, ${runs} interleaved runs per contender, medians${warmPath ? ', after a 4 MiB warm-up upload' : ', no warm-up'}`);
+  const results = await interleave('multipart', contenders, { url: sink.url, size, path, warmPath });
   const ref = med(results['form-data+node:http'], 'seconds');
   table(
     contenders.map((c) => {
@@ -28,11 +37,13 @@ try {
         'vs form-data': ref / s,
         'CPU-s/GiB': med(results[c], 'cpu') / (sizeMB / 1024),
         'RSS delta MiB': med(results[c], 'rssDeltaMiB'),
+        // every run, so the spread (the machine's noise) is visible next to the median
+        'runs MiB/s': results[c].map((r) => Math.round(sizeMB / r.seconds)).join(' / '),
+        'max RSS delta': Math.max(...results[c].map((r) => r.rssDeltaMiB)),
       };
     }),
   );
 } finally {
   sink.stop();
   rmSync(dir, { recursive: true, force: true });
-  void writeFileSync;
 }
