@@ -67,6 +67,10 @@ export interface ResolvedOptions {
   symlinks: SymlinkPolicy;
   highWaterMark: number;
   writer: StreamWriterOptions | undefined;
+  /** Writer options for bodies: no batching by default (a body is written in chunks of its own), the caller's `writer` on top. */
+  bodyWriter: StreamWriterOptions;
+  /** The Cache-Control value, computed once. */
+  cacheControlValue: string | undefined;
 }
 
 export const DEFAULT_HIGH_WATER_MARK = 1024 * 1024;
@@ -119,6 +123,8 @@ export function resolveOptions(o: SendFileOptions = {}): ResolvedOptions {
   for (const flag of ['immutable', 'lastModified', 'acceptRanges'] as const) {
     if (o[flag] !== undefined && typeof o[flag] !== 'boolean') throw new InvalidOptionError(flag, 'must be a boolean');
   }
+  const cacheControlValue =
+    cacheControl === false ? undefined : typeof cacheControl === 'string' ? cacheControl : `public, max-age=${maxAge}${o.immutable ? ', immutable' : ''}`;
   return {
     attachment,
     contentType: o.contentType,
@@ -136,6 +142,8 @@ export function resolveOptions(o: SendFileOptions = {}): ResolvedOptions {
     symlinks,
     highWaterMark: hwm,
     writer: o.writer,
+    bodyWriter: { batchBytes: 0, ...o.writer },
+    cacheControlValue,
   };
 }
 

@@ -16,17 +16,39 @@ export function fileEtag(stat: Pick<BigIntStats, 'size' | 'mtimeNs'>, mode: Etag
   return mode === 'weak' ? `W/${tag}` : tag;
 }
 
+// Extension → Content-Type, memoised: the database is fixed, so this is a pure function's cache.
+// Only extensions of files that exist under a root get here; the bound keeps it small regardless.
+const typeByExtension = new Map<string, string>();
+const MAX_CACHED_TYPES = 512;
+
 /** Content-Type from the extension (mime-types' database, charset for text), never from the bytes. */
 export function fileContentType(path: string, override: string | undefined): string {
   if (override !== undefined) return override;
-  return mime.contentType(extname(path)) || 'application/octet-stream';
+  const ext = extname(path);
+  let type = typeByExtension.get(ext);
+  if (type === undefined) {
+    type = mime.contentType(ext) || 'application/octet-stream';
+    if (typeByExtension.size >= MAX_CACHED_TYPES) typeByExtension.clear();
+    typeByExtension.set(ext, type);
+  }
+  return type;
+}
+
+let lastDateSeconds = NaN;
+let lastDate = '';
+
+/** IMF-fixdate (RFC 9110 §5.6.7) of whole seconds since the epoch; the last one is remembered (files served together often share it). */
+export function httpDate(seconds: number): string {
+  if (seconds !== lastDateSeconds) {
+    lastDate = new Date(seconds * 1000).toUTCString();
+    lastDateSeconds = seconds;
+  }
+  return lastDate;
 }
 
 /** `public, max-age=N[, immutable]`, a fixed value, or nothing. */
-export function cacheControlValue(o: Pick<ResolvedOptions, 'cacheControl' | 'maxAge' | 'immutable'>): string | undefined {
-  if (o.cacheControl === false) return undefined;
-  if (typeof o.cacheControl === 'string') return o.cacheControl;
-  return `public, max-age=${o.maxAge}${o.immutable ? ', immutable' : ''}`;
+export function cacheControlValue(o: Pick<ResolvedOptions, 'cacheControlValue'>): string | undefined {
+  return o.cacheControlValue;
 }
 
 /**

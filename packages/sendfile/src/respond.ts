@@ -1,3 +1,4 @@
+import { read as fsRead } from 'node:fs';
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import { BandwidthLimiter, TokenBucket, throttle } from '@sluice/bandwidth';
@@ -5,11 +6,11 @@ import { writerFor } from '@sluice/h2-flow';
 import type { HeaderList, StreamWriter } from '@sluice/stream-core';
 import { evaluatePreconditions, ifRangePasses, type ConditionalHeaders, type Validators } from './conditional.js';
 import { FileChangedError, FileReadError } from './errors.js';
-import type { OpenedFile } from './locate.js';
+import { closeFile, type OpenedFile } from './locate.js';
 import { layoutMultipart } from './multipart.js';
 import type { ResolvedOptions } from './options.js';
 import { contentRange, parseRange, type ByteRange } from './range.js';
-import { cacheControlValue, dispositionFor, fileContentType, fileEtag } from './representation.js';
+import { dispositionFor, fileContentType, fileEtag, httpDate } from './representation.js';
 
 export type AnyRequest = IncomingMessage | Http2ServerRequest;
 export type AnyResponse = ServerResponse | Http2ServerResponse;
@@ -31,14 +32,22 @@ export function isReadMethod(method: string | undefined): boolean {
 
 const NOSNIFF: HeaderList = [['x-content-type-options', 'nosniff']];
 
-function errorDocument(status: number): string {
-  const msg = STATUS_CODES[status] ?? String(status);
-  return `<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>Error</title>\n</head>\n<body>\n<pre>${msg}</pre>\n</body>\n</html>\n`;
+const errorDocuments = new Map<number, Buffer>();
+
+/** The small HTML body of an error status, built once per status code. */
+function errorDocument(status: number): Buffer {
+  let doc = errorDocuments.get(status);
+  if (doc === undefined) {
+    const msg = STATUS_CODES[status] ?? String(status);
+    doc = Buffer.from(`<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>Error</title>\n</head>\n<body>\n<pre>${msg}</pre>\n</body>\n</html>\n`);
+    errorDocuments.set(status, doc);
+  }
+  return doc;
 }
 
 /** The writer for this response: writerFor() picks the protocol; rate limits wrap it. */
 export function responseWriter(req: AnyRequest, res: AnyResponse, o: ResolvedOptions): StreamWriter {
-  let writer = writerFor(req, res, o.writer);
+  let writer = writerFor(req, res, o.bodyWriter);
   if (o.rateLimit) writer = throttle(writer, new TokenBucket({ mbps: o.rateLimit.mbps, burstMbps: o.rateLimit.burstMbps, burstBytes: o.rateLimit.burstBytes }));
   if (o.limiter instanceof BandwidthLimiter) {
     const connection = (req as Http2ServerRequest).stream?.session ?? req.socket;
@@ -52,12 +61,12 @@ export async function respondStatus(req: AnyRequest, res: AnyResponse, o: Resolv
   const doc = errorDocument(status);
   const headers: HeaderList = [
     ['content-type', 'text/html; charset=utf-8'],
-    ['content-length', String(Buffer.byteLength(doc))],
+    ['content-length', String(doc.length)],
     ['content-security-policy', "default-src 'none'"],
     ...NOSNIFF,
     ...extra,
   ];
-  return sendSmall(req, res, o, status, headers, req.method === 'HEAD' ? '' : doc);
+  return sendSmall(req, res, o, status, headers, req.method === 'HEAD' ? null : doc);
 }
 
 /** Sends a 301 to the directory's slash form; the Location never starts with "//" or "/\". */
@@ -71,13 +80,14 @@ export async function respondRedirect(req: AnyRequest, res: AnyResponse, o: Reso
     ...NOSNIFF,
     ['location', location],
   ];
-  return sendSmall(req, res, o, 301, headers, req.method === 'HEAD' ? '' : doc);
+  return sendSmall(req, res, o, 301, headers, req.method === 'HEAD' ? null : Buffer.from(doc));
 }
 
-async function sendSmall(req: AnyRequest, res: AnyResponse, o: ResolvedOptions, status: number, headers: HeaderList, body: string): Promise<SendResult> {
+async function sendSmall(req: AnyRequest, res: AnyResponse, o: ResolvedOptions, status: number, headers: HeaderList, body: Buffer | null): Promise<SendResult> {
   let writer: StreamWriter;
   try {
-    writer = writerFor(req, res, o.writer);
+    // Unbatched: the body is one buffer, written whole with the headers and the end in one tick.
+    writer = writerFor(req, res, o.bodyWriter);
   } catch (error) {
     return { status, bytes: 0, error: error as Error };
   }
@@ -116,7 +126,8 @@ export async function respondWithFile(req: AnyRequest, res: AnyResponse, file: O
   try {
     return await respondOpened(req, res, file, o);
   } finally {
-    await file.handle.close().catch(() => {});
+    // Usually already under way: the descriptor is closed as soon as the last byte has been read.
+    await closeFile(file);
   }
 }
 
@@ -139,20 +150,19 @@ async function respondOpened(req: AnyRequest, res: AnyResponse, file: OpenedFile
   // Validators and caching metadata: sent with 200, 206 and 304 alike (RFC 9110 §15.4.5).
   const meta: HeaderList = [];
   if (validators.etag) meta.push(['etag', validators.etag]);
-  if (validators.lastModified !== undefined) meta.push(['last-modified', new Date(validators.lastModified * 1000).toUTCString()]);
-  const cc = cacheControlValue(o);
-  if (cc) meta.push(['cache-control', cc]);
+  if (validators.lastModified !== undefined) meta.push(['last-modified', httpDate(validators.lastModified)]);
+  if (o.cacheControlValue !== undefined) meta.push(['cache-control', o.cacheControlValue]);
 
   const h = conditionalHeaders(req);
   const outcome = evaluatePreconditions(h, validators);
   if (outcome === 412) return respondStatus(req, res, o, 412);
-  if (outcome === 304) return sendSmall(req, res, o, 304, meta, '');
+  if (outcome === 304) return sendSmall(req, res, o, 304, meta, null);
 
   const headers: HeaderList = [...meta];
   if (o.acceptRanges) headers.push(['accept-ranges', 'bytes']);
   headers.push(['content-type', type]);
   if (disposition) headers.push(['content-disposition', disposition]);
-  headers.push(...NOSNIFF);
+  headers.push(NOSNIFF[0]);
 
   // RFC 9110 §14.2: Range is defined for GET only; a failing If-Range means "send it all".
   let ranges: ByteRange[] | null = null;
@@ -181,8 +191,12 @@ async function respondOpened(req: AnyRequest, res: AnyResponse, file: OpenedFile
 
 /**
  * Reads the ranges with `highWaterMark`-sized reads and writes them through the writer. At most two
- * buffers per download: the one being written and the next being read. A short read means the file
- * shrank after its length was sent: the writer is aborted, never closed as if complete.
+ * buffers per download: the one being written and the next being read. The first read happens
+ * before the headers are sent, so the headers and the first bytes leave together (for a file up to
+ * `highWaterMark`, the whole response is one write), and a file that cannot be read is answered 500
+ * instead of a cut stream. The descriptor is closed as soon as the last byte has been read. A short
+ * read means the file shrank after its length was known: once the headers are out, the writer is
+ * aborted, never closed as if complete.
  */
 async function streamBody(
   req: AnyRequest,
@@ -194,6 +208,18 @@ async function streamBody(
   parts: ReadonlyArray<{ head?: string; range: ByteRange }>,
   tail: string,
 ): Promise<SendResult> {
+  const hwm = o.highWaterMark;
+  // Held in an object, not a local: copyRange takes it out, so this frame keeps no reference to it.
+  const first: { chunk: Buffer | null } = { chunk: null };
+  if (parts.length > 0 && parts[0].range.end >= parts[0].range.start) {
+    const r = parts[0].range;
+    try {
+      first.chunk = await readChunk(file, r.start, Math.min(hwm, r.end + 1 - r.start), r.end + 1);
+    } catch (error) {
+      return { ...(await respondStatus(req, res, o, 500)), path: file.path, error: error as Error };
+    }
+    if (parts.length === 1 && first.chunk.length === r.end + 1 - r.start) void closeFile(file);
+  }
   let writer: StreamWriter;
   try {
     writer = responseWriter(req, res, o);
@@ -202,9 +228,10 @@ async function streamBody(
   }
   try {
     writer.writeHeader(status, headers);
-    for (const part of parts) {
+    for (let i = 0; i < parts.length; i++) {
+      const part = parts[i];
       if (part.head) await writer.write(part.head);
-      await copyRange(writer, file, part.range, o.highWaterMark);
+      await copyRange(writer, file, part.range, hwm, first, i === parts.length - 1);
     }
     if (tail) await writer.write(tail);
     await writer.close();
@@ -216,23 +243,26 @@ async function streamBody(
   }
 }
 
-async function copyRange(writer: StreamWriter, file: OpenedFile, range: ByteRange, hwm: number): Promise<void> {
+/** One read of `length` bytes at `at` (a fresh buffer: the one before may still sit in the socket's queue). */
+function readChunk(file: OpenedFile, at: number, length: number, end: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const buf = Buffer.allocUnsafeSlow(length);
+    fsRead(file.fd, buf, 0, length, at, (error, bytesRead) => {
+      if (error) reject(new FileReadError(file.path, error));
+      else if (bytesRead === 0) reject(new FileChangedError(file.path, `it ended at byte ${at}, before byte ${end}`));
+      else resolve(bytesRead === length ? buf : buf.subarray(0, bytesRead));
+    });
+  });
+}
+
+/** Writes one range; `first.chunk` is its first chunk when already read (taken out, so only the loop holds it). With `last`, the descriptor is closed after the last read. */
+async function copyRange(writer: StreamWriter, file: OpenedFile, range: ByteRange, hwm: number, first: { chunk: Buffer | null }, last: boolean): Promise<void> {
   let pos = range.start;
   const end = range.end + 1;
   if (pos >= end) return;
-  const read = async (at: number): Promise<Buffer> => {
-    // A fresh buffer per read: the one before may still sit in the socket's queue.
-    const buf = Buffer.allocUnsafeSlow(Math.min(hwm, end - at));
-    let bytesRead: number;
-    try {
-      ({ bytesRead } = await file.handle.read(buf, 0, buf.length, at));
-    } catch (error) {
-      throw new FileReadError(file.path, error);
-    }
-    if (bytesRead === 0) throw new FileChangedError(file.path, `it ended at byte ${at}, before byte ${end}`);
-    return bytesRead === buf.length ? buf : buf.subarray(0, bytesRead);
-  };
-  let next: Promise<Buffer> | null = read(pos);
+  const read = (at: number): Promise<Buffer> => readChunk(file, at, Math.min(hwm, end - at), end);
+  let next: Promise<Buffer> | null = first.chunk ? Promise.resolve(first.chunk) : read(pos);
+  first.chunk = null;
   try {
     while (next) {
       const chunk: Buffer = await next;
@@ -241,6 +271,7 @@ async function copyRange(writer: StreamWriter, file: OpenedFile, range: ByteRang
       if (writer.signal.aborted) throw writer.signal.reason;
       // Read the next chunk while this one is being written: two buffers in flight, no more.
       if (pos < end) next = read(pos);
+      else if (last) void closeFile(file);
       await writer.write(chunk);
     }
   } finally {

@@ -2,7 +2,7 @@ import { realpathSync, statSync } from 'node:fs';
 import { realpath } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { InvalidRootError } from './errors.js';
-import { openTarget, type Target } from './locate.js';
+import { closeFile, localDevice, openTarget, type Target } from './locate.js';
 import { resolveOptions, type ResolvedOptions, type SendFileOptions } from './options.js';
 import { checkDecodedPath, checkRequestPath, directoryLocation, requestPathname } from './path.js';
 import {
@@ -89,9 +89,12 @@ export function serveStatic(root: string, options: ServeStaticOptions = {}): Sta
   const fallthrough = options.fallthrough ?? true;
   if (typeof fallthrough !== 'boolean') throw new TypeError('fallthrough must be a boolean');
   let realRoot: string;
+  let rootDev: bigint | null;
   try {
     realRoot = realpathSync(resolve(root));
-    if (!statSync(realRoot).isDirectory()) throw new Error('not a directory');
+    const st = statSync(realRoot, { bigint: true });
+    if (!st.isDirectory()) throw new Error('not a directory');
+    rootDev = localDevice(realRoot, st);
   } catch (error) {
     throw new InvalidRootError(root, (error as Error).message);
   }
@@ -99,7 +102,7 @@ export function serveStatic(root: string, options: ServeStaticOptions = {}): Sta
   return async function sluiceStatic(req, res, next) {
     const pass = next && fallthrough ? next : undefined;
     try {
-      const result = await serveOne(req, res, realRoot, o, pass);
+      const result = await serveOne(req, res, realRoot, rootDev, o, pass);
       if (result === 'next') pass!();
     } catch (error) {
       // Nothing above should throw; if it does, answer 500 once and hand the error on.
@@ -109,7 +112,7 @@ export function serveStatic(root: string, options: ServeStaticOptions = {}): Sta
   };
 }
 
-async function serveOne(req: AnyRequest, res: AnyResponse, root: string, o: ResolvedOptions, pass: unknown): Promise<SendResult | 'next'> {
+async function serveOne(req: AnyRequest, res: AnyResponse, root: string, rootDev: bigint | null, o: ResolvedOptions, pass: unknown): Promise<SendResult | 'next'> {
   if (!isReadMethod(req.method)) return pass ? 'next' : respondStatus(req, res, o, 405, ALLOW);
   const pathname = requestPathname(req.url);
   if (pathname === null) return respondStatus(req, res, o, 400);
@@ -117,11 +120,11 @@ async function serveOne(req: AnyRequest, res: AnyResponse, root: string, o: Reso
   if (!verdict.ok) return verdict.status === 404 && pass ? 'next' : respondStatus(req, res, o, verdict.status);
   const notFound = (): Promise<SendResult> | 'next' => (pass ? 'next' : respondStatus(req, res, o, 404));
 
-  const target: Target = await openTarget(root, verdict.segments, o.symlinks, o.dotfiles);
+  const target: Target = await openTarget(root, verdict.segments, o.symlinks, o.dotfiles, rootDev);
   if (target.kind === 'refused') return target.status === 404 ? notFound() : respondStatus(req, res, o, target.status);
   if (target.kind === 'file') {
     if (verdict.trailingSlash) {
-      await target.file.handle.close().catch(() => {});
+      await closeFile(target.file);
       return notFound();
     }
     return respondWithFile(req, res, target.file, o);
@@ -130,7 +133,7 @@ async function serveOne(req: AnyRequest, res: AnyResponse, root: string, o: Reso
   if (!verdict.trailingSlash) return respondRedirect(req, res, o, redirectTarget(req, pathname));
   if (o.index.length === 0) return respondStatus(req, res, o, 403);
   for (const name of o.index) {
-    const index = await openTarget(root, [...verdict.segments, name], o.symlinks, o.dotfiles);
+    const index = await openTarget(root, [...verdict.segments, name], o.symlinks, o.dotfiles, rootDev);
     if (index.kind === 'file') return respondWithFile(req, res, index.file, o);
     if (index.kind === 'refused' && index.status !== 404) return respondStatus(req, res, o, index.status);
   }

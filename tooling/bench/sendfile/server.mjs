@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // One file server in its own process, so its peak RSS is its own:
-//   node server.mjs <sluice|send> <h1|h2c> <root>
-// prints the port on stdout, exits on SIGTERM.
+//   node server.mjs <sluice|sluice-base|send> <h1|h2c> <root>
+// prints the port on stdout, exits on SIGTERM. `sluice-base` loads another build of @sluice/sendfile
+// (SLUICE_BENCH_BASE_DIST=/path/to/dist/esm/index.js), for before/after runs side by side.
 import { createServer as createH1 } from 'node:http';
 import { createServer as createH2 } from 'node:http2';
 import { createRequire } from 'node:module';
@@ -9,8 +10,10 @@ import { createRequire } from 'node:module';
 const [impl, proto, root] = process.argv.slice(2);
 const require = createRequire(new URL('../../../packages/sendfile/package.json', import.meta.url));
 let listener;
-if (impl === 'sluice') {
-  const { serveStatic } = await import('../../../packages/sendfile/dist/esm/index.js');
+if (impl === 'sluice' || impl === 'sluice-base') {
+  const dist = impl === 'sluice' ? '../../../packages/sendfile/dist/esm/index.js' : process.env.SLUICE_BENCH_BASE_DIST;
+  if (!dist) throw new Error('sluice-base needs SLUICE_BENCH_BASE_DIST');
+  const { serveStatic } = await import(dist);
   listener = serveStatic(root);
 } else if (impl === 'send') {
   // send, as most Node servers use it: through serve-static (which pins send ^1.2).
