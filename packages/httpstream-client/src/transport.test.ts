@@ -196,7 +196,16 @@ describe('HTTP/2 with prior knowledge (h2c)', () => {
   let srv: Awaited<ReturnType<typeof listen>>;
   let client: HttpClient;
   beforeAll(async () => {
-    srv = await listen(http2.createServer(handler(seen)));
+    const server = http2.createServer(handler(seen));
+    server.on('checkContinue', (req, res) => {
+      if (req.url === '/forbidden') {
+        res.writeHead(403);
+        return res.end('no');
+      }
+      res.writeContinue();
+      server.emit('request', req, res);
+    });
+    srv = await listen(server);
     client = createClient({ baseURL: `http://127.0.0.1:${srv.port}`, http2: 'h2c' });
   });
   afterAll(async () => {
@@ -209,6 +218,34 @@ describe('HTTP/2 with prior knowledge (h2c)', () => {
     expect(await (await client.post('/upload').body(generated(UPLOAD)).send()).text()).toBe(`2.0 ${UPLOAD}`);
     expect(await download(client, DOWNLOAD)).toBe(DOWNLOAD);
     expect(seen.map((s) => s.httpVersion)).toEqual(['2.0', '2.0']);
+    expect(srv.connections).toBe(1);
+  });
+
+  test('Expect: 100-continue is sent over h2c; a refused body is never read; the session stays up', async () => {
+    seen.length = 0;
+    const ok = await client.put('/upload').body(generated(MiB)).expectContinue().send();
+    expect(await ok.text()).toBe(`2.0 ${MiB}`);
+    expect(seen[0]).toMatchObject({ httpVersion: '2.0', expect: '100-continue', bytes: MiB });
+    let produced = 0;
+    const refused = await client
+      .put('/forbidden')
+      .body(
+        (async function* () {
+          produced++;
+          yield Buffer.alloc(1000);
+        })(),
+      )
+      .expectContinue()
+      .send();
+    expect(refused.status).toBe(403);
+    expect(await refused.text()).toBe('no');
+    expect(produced).toBe(0);
+    // a Readable source refused the same way is released (destroyed), never sent
+    const src = generated(MiB);
+    const again = await client.put('/forbidden').body(src).expectContinue().send();
+    expect(await again.text()).toBe('no');
+    expect(src.destroyed).toBe(true);
+    expect(await (await client.put('/upload').body('again').expectContinue().send()).text()).toBe('2.0 5');
     expect(srv.connections).toBe(1);
   });
 });

@@ -38,8 +38,9 @@ export function createAgent(options: TransportOptions = {}): Agent {
 }
 
 /**
- * Builds the core Dispatch over a Dispatcher (an Agent, Pool, or anything undici accepts);
- * `Expect: 100-continue` requests go through the node:http pool instead (undici refuses the header on HTTP/1.1).
+ * Builds the core Dispatch over a Dispatcher (an Agent, Pool, or anything undici accepts).
+ * `Expect: 100-continue` requests go through the node:http pool instead (undici refuses the header
+ * on HTTP/1.1), except on an h2c client, where undici's HTTP/2 client sends them.
  */
 export function createTransport(dispatcher: Dispatcher, expectContinuePool: NodeHttpPool, options: { http2?: TransportOptions['http2'] } = {}): Dispatch {
   // `blocking` keeps further requests off a connection whose streamed upload is under way: right for
@@ -47,7 +48,10 @@ export function createTransport(dispatcher: Dispatcher, expectContinuePool: Node
   // sharing the session (each would open its own TLS connection)
   const blockStreams = !options.http2;
   return async function transport(req: HttpRequest) {
-    if (req.expectContinue) return expectContinuePool.send(req);
+    // h2c is known to be HTTP/2 before connecting, and undici's HTTP/2 client implements the
+    // expectation; anything else (HTTP/1.1, or TLS where ALPN decides later) takes the node:http pool
+    const h2Expect = req.expectContinue && options.http2 === 'h2c';
+    if (req.expectContinue && !h2Expect) return expectContinuePool.send(req);
     const ex = new Exchange(req);
     const headers: Record<string, string> = { ...req.headers };
     let body: AsyncIterable<Uint8Array> | Uint8Array | Readable | null = null;
@@ -58,13 +62,14 @@ export function createTransport(dispatcher: Dispatcher, expectContinuePool: Node
         if (opened.data instanceof Readable) {
           const src = opened.data;
           ex.onCleanup(() => {
-            if (ex.failed && !src.destroyed) src.destroy();
+            // a body the server refused before `100 Continue` was never read: release it too
+            if (!src.destroyed && (ex.failed || (h2Expect && !src.readableEnded))) src.destroy();
           });
         }
         if (opened.length !== null) headers['content-length'] = String(opened.length);
         else delete headers['content-length'];
         if (!headers['content-type'] && req.body.contentType) headers['content-type'] = req.body.contentType;
-        if (opened.data instanceof Uint8Array && opened.data.byteLength <= 64 * 1024) {
+        if (opened.data instanceof Uint8Array && opened.data.byteLength <= 64 * 1024 && !h2Expect) {
           body = opened.data;
           req.onUploadProgress?.({ loaded: opened.data.byteLength, total: opened.data.byteLength });
         } else if (opened.data instanceof Readable) {
@@ -96,6 +101,7 @@ export function createTransport(dispatcher: Dispatcher, expectContinuePool: Node
           // requests from sharing the session, so an h2 client marks them true to multiplex
           idempotent: !blockStreams,
           blocking: streaming && blockStreams,
+          expectContinue: h2Expect,
         },
         {
           onRequestStart(controller) {

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { BodyNotReplayableError, createClient, HttpClient, retry } from '../index.js';
+import { BodyNotReplayableError, ConnectionError, createClient, HttpClient, retry } from '../index.js';
 import { parseRetryAfter } from './retry.js';
 import { startServer, type TestServer } from '../test-support/server.js';
 
@@ -15,6 +15,12 @@ beforeAll(async () => {
     req.on('end', () => {
       bodies.push(Buffer.concat(chunks).toString());
       if (req.url === '/reset' && failuresLeft-- > 0) return req.socket.destroy();
+      if (req.url === '/partial') {
+        // headers and 100 of the 1000 bytes announced, then the connection dies
+        res.writeHead(200, { 'content-length': '1000' });
+        res.write('x'.repeat(100));
+        return void setTimeout(() => req.socket.destroy(), 20);
+      }
       if (failuresLeft-- > 0) {
         res.writeHead(503, { 'retry-after': '0' });
         return res.end('busy');
@@ -77,4 +83,11 @@ test('Retry-After as seconds and as an HTTP date', () => {
   const now = Date.parse('2025-01-01T00:00:00Z');
   expect(parseRetryAfter('Wed, 01 Jan 2025 00:00:10 GMT', now)).toBe(10_000);
   expect(parseRetryAfter('soon')).toBeNull();
+});
+
+test('a response whose body fails after the headers is not retried: the body reader gets the error', async () => {
+  const res = await client.get('/partial').send();
+  expect(res.status).toBe(200);
+  await expect(res.text()).rejects.toBeInstanceOf(ConnectionError);
+  expect(bodies).toHaveLength(1); // one attempt: send() had already resolved when the body failed
 });
