@@ -2,6 +2,7 @@
 // read as fast as they can and discard, a delaying TCP proxy, and the interleaved run loop.
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import http2 from 'node:http2';
 import net from 'node:net';
 import { dirname, join } from 'node:path';
@@ -31,6 +32,19 @@ export function cpuSeconds(pid) {
   }
 }
 
+/**
+ * Loopback throughput moves with where the scheduler puts sender and receiver (same core or not).
+ * BENCH_PIN=1 runs every server on CPU 0 and every h2load client on CPU 1 (needs taskset and 2 CPUs).
+ * Off by default: on this shared 2-core machine it did not narrow the spread (other work shares
+ * both cores) and it lowers throughput for everyone.
+ */
+const PIN = process.env.BENCH_PIN === '1' && cpus().length >= 2 && spawnSync('sh', ['-c', 'command -v taskset']).status === 0;
+export function pinned(role, cmd, args) {
+  if (!PIN) return [cmd, args];
+  return ['taskset', ['-c', role === 'server' ? '0' : '1', cmd, ...args]];
+}
+export const placement = PIN ? 'servers pinned to CPU 0, clients to CPU 1' : 'no CPU pinning';
+
 const children = new Set();
 process.on('exit', () => {
   for (const c of children) c.kill('SIGKILL');
@@ -57,7 +71,8 @@ export async function startServer(kind) {
 async function startServerOnce(kind) {
   const args = [];
   if (process.env.BENCH_CPU_PROF) args.push('--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF, '--cpu-prof-name', `${kind}.cpuprofile`);
-  const child = spawn(process.execPath, [...args, join(here, 'server.mjs'), kind], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const [cmd, argv] = pinned('server', process.execPath, [...args, join(here, 'server.mjs'), kind]);
+  const child = spawn(cmd, argv, { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d) => {
     // Before the port is known stderr is kept for the error; after, it is the server's own log.
@@ -247,7 +262,8 @@ export function h2loadGet(port, path, { windowBits = 24, h1 = false } = {}) {
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
     const proto = h1 ? ['--h1'] : ['-w', String(windowBits), '-W', String(windowBits)];
-    const child = spawn('h2load', ['-n1', '-c1', '-m1', ...proto, `http://127.0.0.1:${port}${path}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const [cmd, argv] = pinned('client', 'h2load', ['-n1', '-c1', '-m1', ...proto, `http://127.0.0.1:${port}${path}`]);
+    const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
