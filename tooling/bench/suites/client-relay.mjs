@@ -3,7 +3,8 @@
 import { table } from '../lib/stats.mjs';
 import { interleave, med, MiB, runs, sizeMB, startSink } from '../client/harness.mjs';
 
-const contenders = ['ours', 'node:http pipe'];
+// BENCH_CLIENT_BEFORE=<another build's dist/esm/index.js> adds `ours@before`, interleaved with the rest
+const contenders = ['ours', ...(process.env.BENCH_CLIENT_BEFORE ? ['ours@before'] : []), 'node:http pipe'];
 const size = sizeMB * MiB;
 const a = await startSink();
 const b = await startSink();
@@ -21,6 +22,7 @@ try {
         'CPU-s/GiB': med(results[c], 'cpu') / (sizeMB / 1024),
         'RSS delta MiB': med(results[c], 'rssDeltaMiB'),
         'max RSS delta': Math.max(...results[c].map((r) => r.rssDeltaMiB)),
+        'runs MiB/s': results[c].map((r) => Math.round(sizeMB / r.seconds)).join(' / '),
       };
     }),
   );
