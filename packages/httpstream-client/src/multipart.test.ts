@@ -110,3 +110,44 @@ test('multipart with factories is replayable; with a one-shot stream it is not',
   expect(new MultipartBody().file('f', 'a', () => Readable.from(['x'])).replayable).toBe(true);
   expect(new MultipartBody().file('f', 'a', Readable.from(['x'])).replayable).toBe(false);
 });
+
+test('every part kind through the push-based producer: big and empty buffers, Blob, Readable, web stream', async () => {
+  const big = Buffer.alloc(300_000);
+  for (let i = 0; i < big.length; i++) big[i] = i % 251;
+  const web = new ReadableStream<Uint8Array>({
+    start(c) {
+      c.enqueue(new TextEncoder().encode('web '));
+      c.enqueue(new TextEncoder().encode('stream'));
+      c.close();
+    },
+  });
+  const p = await upload((c) =>
+    c
+      .multipart('/upload')
+      .file('big', 'big.bin', big)
+      .file('empty', 'empty.txt', Buffer.alloc(0))
+      .field('between', 'fields')
+      .file('blob', 'b.json', new Blob(['{"a":1}'], { type: 'application/json' }))
+      .file('readable', 'r.txt', Readable.from([Buffer.from('re'), Buffer.from('adable')]), { size: 8 })
+      .file('web', 'w.txt', web)
+      .send(),
+  );
+  expect(p.headers['transfer-encoding']).toBe('chunked'); // the web stream has no size
+  expect(p.fields).toEqual({ between: 'fields' });
+  const files = Object.fromEntries(p.files.map((f) => [f.name, f.bytes]));
+  expect(files.big!.equals(big)).toBe(true);
+  expect(files.empty!.length).toBe(0);
+  expect(files.blob!.toString()).toBe('{"a":1}');
+  expect(files.readable!.toString()).toBe('readable');
+  expect(files.web!.toString()).toBe('web stream');
+});
+
+test('a part source failing mid-body fails the request with BodySourceError and releases the file stream', async () => {
+  const src = new Readable({ read() {} });
+  src.push(Buffer.alloc(10_000));
+  setTimeout(() => src.destroy(new Error('disk on fire')), 20);
+  const err = await client.multipart('/upload').field('a', '1').file('f', 'a.bin', src).send().catch((e) => e);
+  expect(err).toBeInstanceOf(BodySourceError);
+  expect(String(err.message)).toMatch(/disk on fire/);
+  expect(src.destroyed).toBe(true);
+});
