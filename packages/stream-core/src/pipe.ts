@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { NotJsonError } from './errors.js';
-import type { StreamWriter } from './writer.js';
+import { RESOLVED, type StreamWriter } from './writer.js';
 
 /** Anything a body can be read from: an async iterable (a Node Readable is one) or a WHATWG ReadableStream. */
 export type ByteSource =
@@ -44,7 +44,9 @@ async function drive<T>(writer: StreamWriter, source: AsyncIterable<T> | Iterabl
       if (writer.signal.aborted) throw writer.signal.reason;
       let r: IteratorResult<T>;
       try {
-        r = await it.next();
+        // A sync iterator's result is used as is: no microtask per item.
+        const next = it.next();
+        r = typeof (next as Promise<IteratorResult<T>>).then === 'function' ? await next : (next as IteratorResult<T>);
       } catch (err) {
         sourceDone = true;
         writer.abort(err);
@@ -61,7 +63,8 @@ async function drive<T>(writer: StreamWriter, source: AsyncIterable<T> | Iterabl
         writer.abort(err);
         throw err;
       }
-      await writer.write(bytes);
+      const written = writer.write(bytes);
+      if (written !== RESOLVED) await written;
     }
     if (suffix) await writer.write(suffix);
     if (options.close !== false) await writer.close();

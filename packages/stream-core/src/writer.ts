@@ -88,7 +88,8 @@ export interface WriterTransport {
   detach(): void;
 }
 
-const RESOLVED: Promise<void> = Promise.resolve();
+/** What write() returns when a chunk was accepted at once; helpers skip awaiting it (internal). */
+export const RESOLVED: Promise<void> = Promise.resolve();
 const noop = (): void => {};
 
 type State = 'open' | 'closing' | 'closed' | 'aborted';
