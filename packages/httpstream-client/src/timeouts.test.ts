@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { AbortError, ConnectionError, createClient, TimeoutError, BodySourceError, HttpClient } from './index.js';
 import { sleep, startServer, type TestServer } from './test-support/server.js';
@@ -5,6 +6,8 @@ import { sleep, startServer, type TestServer } from './test-support/server.js';
 let server: TestServer;
 let client: HttpClient;
 let uploadsAborted = 0;
+let uploadsCompleted = 0;
+let uploadStarted: (() => void) | null = null;
 
 beforeAll(async () => {
   server = await startServer((req, res) => {
@@ -34,8 +37,12 @@ beforeAll(async () => {
     if (path === '/upload') {
       req.on('aborted', () => uploadsAborted++);
       req.on('error', () => {});
+      req.once('data', () => uploadStarted?.());
       req.resume();
-      req.on('end', () => res.end('ok'));
+      req.on('end', () => {
+        uploadsCompleted++;
+        res.end('ok');
+      });
       return;
     }
     res.end('ok');
@@ -130,16 +137,22 @@ test('a server that resets mid-upload gives ConnectionError', async () => {
 
 test('a failing gzip source aborts the request: the server never sees a complete body', async () => {
   const before = uploadsAborted;
+  const completedBefore = uploadsCompleted;
+  // fail only once the server has received gzip bytes (incompressible input, so gzip emits at once):
+  // under load a source failing after a fixed delay could fail before the request reached the server
+  const started = new Promise<void>((resolve) => (uploadStarted = resolve));
   async function* failing() {
-    yield Buffer.alloc(100_000, 3);
-    await sleep(20);
+    yield randomBytes(200_000);
+    await Promise.race([started, sleep(5_000)]);
     throw new Error('disk on fire');
   }
   const err = await client.post('/upload').body(failing()).gzip().send().catch((e) => e);
+  uploadStarted = null;
   expect(err).toBeInstanceOf(BodySourceError);
   expect(err.cause.message).toBe('disk on fire');
-  for (let i = 0; i < 50 && uploadsAborted === before; i++) await sleep(20);
+  for (let i = 0; i < 100 && uploadsAborted === before; i++) await sleep(20);
   expect(uploadsAborted).toBe(before + 1);
+  expect(uploadsCompleted).toBe(completedBefore);
 });
 
 test('the headers clock does not run during a slow upload', async () => {
