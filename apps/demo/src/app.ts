@@ -3,6 +3,8 @@ import http2 from 'node:http2';
 import net from 'node:net';
 import { writerFor } from '@sluice/h2-flow';
 import { writeNdjson, type StreamWriter } from '@sluice/stream-core';
+import { TokenBucket, throttle } from '@sluice/bandwidth';
+import { sendFile } from '@sluice/sendfile';
 import { PAGE } from './page.js';
 
 type Req = http.IncomingMessage | http2.Http2ServerRequest;
@@ -22,8 +24,16 @@ function intParam(url: URL, name: string, def: number, max: number): number {
   return Number.isInteger(v) && v >= 0 ? Math.min(v, max) : def;
 }
 
-async function route(req: Req, res: Res): Promise<void> {
-  const url = new URL(req.url ?? '/', 'http://demo.invalid');
+async function route(req: Req, res: Res, publicDir: string): Promise<void> {
+  const raw = req.url ?? '/';
+  if (raw.startsWith('/files/')) {
+    // The raw, still-encoded path goes to sendFile, which decodes once and refuses escapes itself.
+    const rest = raw.slice('/files/'.length).split('?')[0]!;
+    const mbps = Number(new URL(raw, 'http://demo.invalid').searchParams.get('mbps') ?? 0);
+    await sendFile(req, res, rest || 'hello.txt', { root: publicDir, ...(Number.isInteger(mbps) && mbps >= 1 ? { rateLimit: { mbps } } : {}) });
+    return;
+  }
+  const url = new URL(raw, 'http://demo.invalid');
   if (url.pathname === '/') {
     const w = writerFor(req, res);
     w.writeHeader(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
@@ -34,7 +44,9 @@ async function route(req: Req, res: Res): Promise<void> {
   if (url.pathname === '/ndjson') {
     // Rows are produced only as fast as the peer reads them.
     const rows = intParam(url, 'rows', 1000, 10_000_000);
-    const w = writerFor(req, res);
+    // ?mbps=N limits this response with a token bucket from @sluice/bandwidth.
+    const mbps = intParam(url, 'mbps', 0, 250_000);
+    const w = mbps > 0 ? throttle(writerFor(req, res), new TokenBucket({ mbps })) : writerFor(req, res);
     w.writeHeader(200, { 'content-type': 'application/x-ndjson' });
     await writeNdjson(w, (function* () {
       for (let i = 0; i < rows; i++) yield { i, at: Date.now(), protocol: w.protocol };
@@ -70,8 +82,8 @@ async function route(req: Req, res: Res): Promise<void> {
   await w.close();
 }
 
-function handler(req: Req, res: Res): void {
-  route(req, res).catch((error: unknown) => {
+function handle(req: Req, res: Res, publicDir: string): void {
+  route(req, res, publicDir).catch((error: unknown) => {
     // A peer that left is normal; anything else is logged.
     if ((error as { code?: string }).code !== 'ERR_SLUICE_PEER_GONE') console.error('demo:', error);
     if (!res.headersSent) {
@@ -88,7 +100,9 @@ const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
  * h2c server, anything else to the HTTP/1.1 server (browsers speak HTTP/1.1 to it, `curl
  * --http2-prior-knowledge` and node's http2 client speak h2c).
  */
-export function createDemoServer(): net.Server {
+export function createDemoServer(options: { publicDir: string }): net.Server {
+  // Files under publicDir are served at /files/ by @sluice/sendfile (ranges, conditionals, safe paths).
+  const handler = (req: Req, res: Res): void => handle(req, res, options.publicDir);
   const h1 = http.createServer(handler);
   const h2 = http2.createServer({}, handler);
   return net.createServer((socket) => {
