@@ -157,6 +157,30 @@ describe('HTTP/1.1 StreamWriter over a real socket', () => {
     expect(errors[2]).toBeInstanceOf(WriteAfterCloseError);
   });
 
+  test('HEAD, 204 and 304: body writes are dropped by node:http and the writer closes cleanly', async () => {
+    const outcomes: string[] = [];
+    const port = await serve(async (w, req) => {
+      const status = Number(new URL(req.url!, 'http://x').searchParams.get('status') ?? 200);
+      w.writeHeader(status, { 'content-type': 'text/plain' });
+      await w.write('body that must not be sent');
+      await w.close();
+      outcomes.push(`${req.method} ${status} ok`);
+    });
+    const head = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const r = http.request({ host: '127.0.0.1', port, method: 'HEAD', agent: false }, (res) => {
+        let body = '';
+        res.on('data', (d) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode!, body }));
+      });
+      r.on('error', reject);
+      r.end();
+    });
+    expect(head).toEqual({ status: 200, body: '' });
+    expect((await get(port, '/?status=204')).body.length).toBe(0);
+    expect((await get(port, '/?status=304')).body.length).toBe(0);
+    expect(outcomes).toEqual(['HEAD 200 ok', 'GET 204 ok', 'GET 304 ok']);
+  });
+
   test('trailers declared in the trailer header reach the client', async () => {
     const port = await serve(async (w) => {
       w.writeHeader(200, { trailer: 'x-checksum, x-rows', 'content-length': '5' });

@@ -29,6 +29,8 @@ export class Http2StreamTransport implements WriterTransport {
   readonly #stream: ServerHttp2Stream;
   #events: TransportEvents | null = null;
   #finished = false;
+  /** HEAD, 204 and 304 carry no body: node:http2 ends the stream with the HEADERS frame. */
+  #noBody = false;
 
   readonly #compat: Http2ServerResponse | undefined;
 
@@ -43,10 +45,13 @@ export class Http2StreamTransport implements WriterTransport {
     const out = toHttp2Headers(headers, this.#compat ? { ...(this.#compat.getHeaders() as OutgoingHttpHeaders) } : {});
     for (const name of CONNECTION_SPECIFIC_HEADERS) delete out[name];
     out[':status'] = status;
-    this.#stream.respond(out, { waitForTrailers: trailers.size > 0 });
+    // As node:http does on HTTP/1.1, body writes on a response that cannot have one are dropped.
+    this.#noBody = (this.#stream as ServerHttp2Stream & { headRequest?: boolean }).headRequest === true || status === 204 || status === 304;
+    this.#stream.respond(out, { waitForTrailers: trailers.size > 0 && !this.#noBody });
   }
 
   write(chunk: Buffer): boolean {
+    if (this.#noBody) return true;
     return this.#stream.write(chunk);
   }
 
@@ -60,6 +65,12 @@ export class Http2StreamTransport implements WriterTransport {
 
   end(trailers: HeaderList | undefined, done: (error?: Error) => void): void {
     const stream = this.#stream;
+    if (this.#noBody && stream.writableEnded) {
+      this.#finished = true;
+      if (stream.writableFinished) process.nextTick(done);
+      else stream.once('finish', () => done());
+      return;
+    }
     // A declared trailer section is always sent (possibly empty), which also ends the stream.
     if (this.#compat) {
       if (trailers) this.#compat.addTrailers(toHttp2Headers(trailers));

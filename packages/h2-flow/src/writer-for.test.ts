@@ -81,6 +81,35 @@ describe('writerFor on HTTP/2 (compatibility API, h2c)', () => {
     expect(res.body.toString()).toBe(Array.from({ length: 10 }, (_, i) => `part ${i};`).join(''));
   });
 
+  test('HEAD, 204 and 304: body writes are dropped, as on HTTP/1.1, and the writer closes cleanly', async () => {
+    const outcomes: string[] = [];
+    const { session } = await serve(async (w, req) => {
+      const status = Number(new URL(req.url, 'http://x').searchParams.get('status') ?? 200);
+      w.writeHeader(status, { 'content-type': 'text/plain' });
+      try {
+        await w.write('body that must not be sent');
+        await w.close();
+        outcomes.push(`${req.method} ${status} ok`);
+      } catch (e) {
+        outcomes.push(`${req.method} ${status} ${(e as { code?: string }).code}`);
+      }
+    });
+    const request = (method: string, path: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = session.request({ ':path': path, ':method': method });
+        let status = 0;
+        let body = '';
+        req.on('response', (h) => (status = Number(h[':status'])));
+        req.on('data', (d) => (body += d));
+        req.on('end', () => resolve({ status, body }));
+        req.on('error', reject);
+      });
+    expect(await request('HEAD', '/')).toEqual({ status: 200, body: '' });
+    expect(await request('GET', '/?status=204')).toEqual({ status: 204, body: '' });
+    expect(await request('GET', '/?status=304')).toEqual({ status: 304, body: '' });
+    expect(outcomes).toEqual(['HEAD 200 ok', 'GET 204 ok', 'GET 304 ok']);
+  });
+
   test('trailers go out in a trailing HEADERS frame', async () => {
     const { session } = await serve(async (w) => {
       w.writeHeader(200, { trailer: 'x-checksum' });
