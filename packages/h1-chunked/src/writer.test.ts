@@ -181,6 +181,23 @@ describe('HTTP/1.1 StreamWriter over a real socket', () => {
     expect(outcomes).toEqual(['HEAD 200 ok', 'GET 204 ok', 'GET 304 ok']);
   });
 
+  test('headers already sent by other code give HeadersSentError', async () => {
+    let thrown: unknown;
+    const s = await startHttpServer((_req, res) => {
+      res.writeHead(202);
+      const w = writerForResponse(res);
+      try {
+        w.writeHeader(200);
+      } catch (e) {
+        thrown = e;
+      }
+      res.end('done');
+    });
+    close = s.close;
+    expect((await get(s.port)).status).toBe(202);
+    expect(thrown).toBeInstanceOf(HeadersSentError);
+  });
+
   test('trailers declared in the trailer header reach the client', async () => {
     const port = await serve(async (w) => {
       w.writeHeader(200, { trailer: 'x-checksum, x-rows', 'content-length': '5' });

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
+  HeadersSentError,
   PeerGoneError,
   TransportStreamWriter,
   claimForStreaming,
@@ -29,6 +30,7 @@ class ServerResponseTransport implements WriterTransport {
 
   sendHeaders(status: number, headers: HeaderList, trailers: ReadonlySet<string>): void {
     const res = this.#res;
+    if (res.headersSent) throw new HeadersSentError('The response headers were already sent by other code (res.writeHead or res.write)');
     // Group repeated names so set-cookie and friends keep every value, in order.
     const grouped = new Map<string, string[]>();
     for (const [name, value] of headers) {

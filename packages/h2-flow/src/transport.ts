@@ -1,5 +1,5 @@
 import { constants, type Http2ServerResponse, type OutgoingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
-import { CONNECTION_SPECIFIC_HEADERS, PeerGoneError, type HeaderList, type TransportEvents, type WriterTransport } from '@sluice/stream-core';
+import { CONNECTION_SPECIFIC_HEADERS, HeadersSentError, PeerGoneError, type HeaderList, type TransportEvents, type WriterTransport } from '@sluice/stream-core';
 
 const { NGHTTP2_NO_ERROR, NGHTTP2_CANCEL } = constants;
 
@@ -41,6 +41,7 @@ export class Http2StreamTransport implements WriterTransport {
   }
 
   sendHeaders(status: number, headers: HeaderList, trailers: ReadonlySet<string>): void {
+    if (this.#stream.headersSent) throw new HeadersSentError('The response headers were already sent by other code (res.writeHead or stream.respond)');
     // Headers a middleware already set with res.setHeader() go out too, under the handler's own.
     const out = toHttp2Headers(headers, this.#compat ? { ...(this.#compat.getHeaders() as OutgoingHttpHeaders) } : {});
     for (const name of CONNECTION_SPECIFIC_HEADERS) delete out[name];

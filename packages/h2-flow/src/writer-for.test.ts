@@ -110,6 +110,22 @@ describe('writerFor on HTTP/2 (compatibility API, h2c)', () => {
     expect(outcomes).toEqual(['HEAD 200 ok', 'GET 204 ok', 'GET 304 ok']);
   });
 
+  test('headers already sent by other code give HeadersSentError, not a Node internal error', async () => {
+    let thrown: unknown;
+    const { session } = await serve(async (w, _req, res) => {
+      res.writeHead(202);
+      try {
+        w.writeHeader(200);
+      } catch (e) {
+        thrown = e;
+      }
+      res.end('done');
+    });
+    const res = await h2get(session);
+    expect(res.headers[':status']).toBe(202);
+    expect((thrown as { code?: string }).code).toBe('ERR_SLUICE_HEADERS_SENT');
+  });
+
   test('trailers go out in a trailing HEADERS frame', async () => {
     const { session } = await serve(async (w) => {
       w.writeHeader(200, { trailer: 'x-checksum' });
