@@ -5,7 +5,7 @@ import { InvalidArgumentError } from './errors.js';
 import { normaliseHeaders } from './headers.js';
 import { MultipartBuilder, RequestBuilder, type RequestContext } from './request-builder.js';
 import type { HttpResponse } from './response.js';
-import { createAgent, createTransport, type TransportOptions } from './transport.js';
+import { createAgent, createTransport, type ProtocolMap, type TransportOptions } from './transport.js';
 import { NodeHttpPool } from './expect-continue.js';
 import type { Dispatch, HttpRequest, Middleware, Timeouts } from './types.js';
 
@@ -44,9 +44,10 @@ export class HttpClient {
     this.defaultHeaders = normaliseHeaders(options.headers);
     this.defaultTimeouts = { ...DEFAULT_TIMEOUTS, ...Object.fromEntries(Object.entries(options.timeout ?? {}).filter(([, v]) => v !== undefined)) };
     this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
-    this.ownDispatcher = options.dispatcher ? null : createAgent({ ...options, connectTimeout: options.connectTimeout ?? (this.defaultTimeouts.connect || 10_000) });
+    const protocols: ProtocolMap = new Map();
+    this.ownDispatcher = options.dispatcher ? null : createAgent({ ...options, connectTimeout: options.connectTimeout ?? (this.defaultTimeouts.connect || 10_000) }, protocols);
     this.expectContinuePool = new NodeHttpPool({ connections: options.connections, keepAliveTimeout: options.keepAliveTimeout, tls: options.tls });
-    this.transport = createTransport(options.dispatcher ?? this.ownDispatcher!, this.expectContinuePool, { http2: options.http2 });
+    this.transport = createTransport(options.dispatcher ?? this.ownDispatcher!, this.expectContinuePool, { http2: options.http2, protocols });
     this.chain = this.transport;
     this.ctx = {
       resolveURL: (path) => this.resolveURL(path),

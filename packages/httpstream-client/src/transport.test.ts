@@ -120,9 +120,9 @@ describe('HTTP/2 negotiated by ALPN over TLS', () => {
     expect(srv.connections).toBe(1);
   });
 
-  test('concurrent requests with in-memory bodies and downloads share the session', async () => {
+  test('concurrent requests with in-memory bodies (any method) and downloads share the session', async () => {
     const before = srv.connections;
-    const texts = await Promise.all([1, 2, 3, 4].map(async (i) => (await client.put('/upload').body(Buffer.alloc(i * 10_000)).send()).text()));
+    const texts = await Promise.all([1, 2, 3, 4].map(async (i) => (await client.request(i % 2 ? 'POST' : 'PUT', '/upload').body(Buffer.alloc(i * 10_000)).send()).text()));
     expect(texts).toEqual([1, 2, 3, 4].map((i) => `2.0 ${i * 10_000}`));
     expect(await Promise.all([1, 2, 3, 4].map(() => download(client, MiB)))).toEqual([MiB, MiB, MiB, MiB]);
     expect(srv.connections).toBe(before);
@@ -168,10 +168,21 @@ describe('HTTPS with HTTP/1.1', () => {
     }
   });
 
-  test("http2: 'alpn' falls back to HTTP/1.1 when the server does not offer h2", async () => {
+  test("http2: 'alpn' falls back to HTTP/1.1 when the server does not offer h2, and never pipelines there", async () => {
     const client = createClient({ baseURL: `https://127.0.0.1:${srv.port}`, http2: 'alpn', tls: { ca: TEST_CERT } });
     try {
+      seen.length = 0;
       expect(await (await client.post('/upload').body('hello').send()).text()).toBe('1.1 5');
+      const before = srv.connections;
+      const texts = await Promise.all(
+        [1, 2, 3, 4, 5, 6].map(async (i) => {
+          const b = i % 2 ? client.post('/upload').body('abc') : client.get('/x');
+          return (await b.send()).text();
+        }),
+      );
+      expect(texts).toEqual([1, 2, 3, 4, 5, 6].map((i) => (i % 2 ? '1.1 3' : '1.1 0')));
+      // not pipelined: concurrent requests spread over several connections instead of queueing on one
+      expect(srv.connections - before).toBeGreaterThan(1);
     } finally {
       await client.close();
     }

@@ -2,7 +2,7 @@
 // README explains the choice over node:http: it measured faster for small requests and as fast
 // for streamed uploads. Everything above this file is transport-independent.
 import { Readable } from 'node:stream';
-import { Agent, type Dispatcher } from 'undici';
+import { Agent, buildConnector, type Dispatcher } from 'undici';
 import { Exchange } from './exchange.js';
 import { mapTransportError } from './transport-errors.js';
 import type { Dispatch, HttpRequest } from './types.js';
@@ -21,19 +21,35 @@ export interface TransportOptions {
   connectTimeout?: number;
 }
 
-export function createAgent(options: TransportOptions = {}): Agent {
+/** What the pool learnt of each origin's protocol: true once a connection to it negotiated h2. */
+export type ProtocolMap = Map<string, boolean>;
+
+export function createAgent(options: TransportOptions = {}, protocols: ProtocolMap = new Map()): Agent {
   const h2 = options.http2 === 'alpn' || options.http2 === 'h2c';
+  // our connector, so that we learn what ALPN chose for each origin (the transport multiplexes only
+  // on HTTP/2; the same flags on an HTTP/1.1 fallback would let undici pipeline)
+  const connector = buildConnector({
+    timeout: options.connectTimeout ?? 10_000,
+    allowH2: h2,
+    ...(options.http2 === 'h2c' ? { useH2c: true } : {}),
+    ...(options.tls ?? {}),
+  } as buildConnector.BuildOptions);
+  const connect: buildConnector.connector = (opts, callback) =>
+    connector(opts, (err, socket) => {
+      if (!err && socket) protocols.set(`${opts.protocol}//${opts.host}`, (socket as { alpnProtocol?: string | false }).alpnProtocol === 'h2');
+      (callback as (err: Error | null, socket: unknown) => void)(err, socket);
+    });
   return new Agent({
     connections: options.connections ?? 128,
-    // on HTTP/2 this is the number of concurrent streams per session; HTTP/1.1 never pipelines
+    // on HTTP/2 this is the number of concurrent streams per session; on HTTP/1.1 a request is only
+    // pipelined when marked idempotent, which the transport does only for origins that speak h2
     pipelining: h2 ? 100 : 1,
     keepAliveTimeout: options.keepAliveTimeout ?? 4_000,
     // our own phase timers own the clock; undici's would fire with their own error types
     headersTimeout: 0,
     bodyTimeout: 0,
     allowH2: h2,
-    // the pool builds the connector itself: useH2c must travel inside `connect`
-    connect: { timeout: options.connectTimeout ?? 10_000, ...(options.http2 === 'h2c' ? { useH2c: true } : {}), ...(options.tls ?? {}) },
+    connect,
   } as Agent.Options);
 }
 
@@ -42,12 +58,15 @@ export function createAgent(options: TransportOptions = {}): Agent {
  * `Expect: 100-continue` requests go through the node:http pool instead (undici refuses the header
  * on HTTP/1.1), except on an h2c client, where undici's HTTP/2 client sends them.
  */
-export function createTransport(dispatcher: Dispatcher, expectContinuePool: NodeHttpPool, options: { http2?: TransportOptions['http2'] } = {}): Dispatch {
-  // `blocking` keeps further requests off a connection whose streamed upload is under way: right for
-  // a pipelining HTTP/1.1 dispatcher, wrong for HTTP/2, where it would stop concurrent uploads from
-  // sharing the session (each would open its own TLS connection)
-  const blockStreams = !options.http2;
+export function createTransport(
+  dispatcher: Dispatcher,
+  expectContinuePool: NodeHttpPool,
+  options: { http2?: TransportOptions['http2']; protocols?: ProtocolMap } = {},
+): Dispatch {
   return async function transport(req: HttpRequest) {
+    // HTTP/2 for sure: h2c, or an origin where ALPN already chose h2 (a first burst of requests to
+    // an 'alpn' origin, before any connection, is scheduled as HTTP/1.1 would be)
+    const multiplex = options.http2 === 'h2c' || (options.http2 === 'alpn' && options.protocols?.get(req.url.origin) === true);
     // h2c is known to be HTTP/2 before connecting, and undici's HTTP/2 client implements the
     // expectation; anything else (HTTP/1.1, or TLS where ALPN decides later) takes the node:http pool
     const h2Expect = req.expectContinue && options.http2 === 'h2c';
@@ -97,10 +116,12 @@ export function createTransport(dispatcher: Dispatcher, expectContinuePool: Node
           headers,
           body: body as any,
           // undici uses `idempotent` only to schedule (it never retries by itself; our retry middleware
-          // decides): false keeps a request off a busy HTTP/1.1 connection, but on HTTP/2 it would stop
-          // requests from sharing the session, so an h2 client marks them true to multiplex
-          idempotent: !blockStreams,
-          blocking: streaming && blockStreams,
+          // decides): false keeps a request off a busy HTTP/1.1 connection (never pipelined), but on
+          // HTTP/2 it would keep requests from sharing the session, so there they are marked true
+          idempotent: multiplex,
+          // keeps further requests off a connection whose streamed upload is under way: right for
+          // HTTP/1.1, wrong for HTTP/2, where it would stop other requests from sharing the session
+          blocking: streaming && !multiplex,
           expectContinue: h2Expect,
         },
         {
