@@ -101,9 +101,11 @@ describe.each(['http/1.1', 'h2'] as const)('%s: large files, peers that leave, f
             }, 150);
           });
           s.on('data', (d: Buffer) => (received += d.length));
+          // node may emit 'end' for a stream the server reset once the client has read what arrived:
+          // only the whole body counts as complete.
           s.on('end', () => {
             c.session.close();
-            done(true);
+            done(received === 64 * 1024 * 1024);
           });
           s.on('error', () => {
             c.session.close();

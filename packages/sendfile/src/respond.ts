@@ -102,19 +102,20 @@ async function sendSmall(req: AnyRequest, res: AnyResponse, o: ResolvedOptions, 
   }
 }
 
+function one(h: AnyRequest['headers'], name: string): string | undefined {
+  const v = h[name];
+  return Array.isArray(v) ? v.join(', ') : v;
+}
+
 function conditionalHeaders(req: AnyRequest): ConditionalHeaders & { range?: string } {
   const h = req.headers;
-  const one = (name: string): string | undefined => {
-    const v = h[name];
-    return Array.isArray(v) ? v.join(', ') : v;
-  };
   return {
-    'if-match': one('if-match'),
-    'if-none-match': one('if-none-match'),
-    'if-modified-since': one('if-modified-since'),
-    'if-unmodified-since': one('if-unmodified-since'),
-    'if-range': one('if-range'),
-    range: one('range'),
+    'if-match': one(h, 'if-match'),
+    'if-none-match': one(h, 'if-none-match'),
+    'if-modified-since': one(h, 'if-modified-since'),
+    'if-unmodified-since': one(h, 'if-unmodified-since'),
+    'if-range': one(h, 'if-range'),
+    range: one(h, 'range'),
   };
 }
 
@@ -243,10 +244,14 @@ async function streamBody(
   }
 }
 
+const SMALL_READ = Buffer.poolSize >>> 1;
+
 /** One read of `length` bytes at `at` (a fresh buffer: the one before may still sit in the socket's queue). */
 function readChunk(file: OpenedFile, at: number, length: number, end: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const buf = Buffer.allocUnsafeSlow(length);
+    // Small reads take a slice of Node's shared pool (no ArrayBuffer of their own); large ones a
+    // buffer of their own, so a 1 MiB read never pins a pool. Either way the memory is not reused.
+    const buf = length <= SMALL_READ ? Buffer.allocUnsafe(length) : Buffer.allocUnsafeSlow(length);
     fsRead(file.fd, buf, 0, length, at, (error, bytesRead) => {
       if (error) reject(new FileReadError(file.path, error));
       else if (bytesRead === 0) reject(new FileChangedError(file.path, `it ended at byte ${at}, before byte ${end}`));

@@ -41,11 +41,27 @@ export function freePort() {
 /** Starts Sluice or send (node) or nginx; resolves to { port, pids(), stop() }. */
 export async function startServer(impl, proto, root, dir) {
   if (impl === 'nginx') return startNginx(proto, root, dir);
-  const child = spawn(process.execPath, [join(here, 'server.mjs'), impl, proto, root], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // Other engineers rebuild the packages in this checkout: a server that cannot load its dist is
+  // retried for a while instead of failing the run.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startNode(impl, proto, root);
+    } catch (error) {
+      if (attempt >= 20) throw error;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+}
+
+async function startNode(impl, proto, root) {
+  const child = spawn(process.execPath, [join(here, 'server.mjs'), impl, proto, root], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
   const port = await new Promise((resolve, reject) => {
     child.stdout.once('data', (d) => resolve(Number(String(d).trim())));
-    child.once('exit', (code) => reject(new Error(`${impl} server exited with ${code}`)));
+    child.once('exit', (code) => reject(new Error(`${impl} server exited with ${code}: ${stderr.slice(-300)}`)));
   });
+  child.stderr.on('data', (d) => process.stderr.write(d));
   return {
     port,
     pids: () => [child.pid],

@@ -9,7 +9,6 @@
 //      SLUICE_BENCH_PROTOCOLS (default "h1,h2c"),
 //      SLUICE_BENCH_H2_CLIENT (default "curl"; "h2load", "nghttp" or "node": who reads h2c),
 //      SLUICE_BENCH_DEADLINE_S (default 900: stops and prints what it has).
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { median, table } from '../lib/stats.mjs';
 import { has, makeRoot, peakRss, run, startServer } from '../sendfile/common.mjs';
@@ -49,7 +48,7 @@ async function fetchOnce(port, proto) {
   } else if (H2_CLIENT === 'h2load') {
     // 2^30-byte stream and connection windows, like the other clients.
     const r = await run('h2load', ['-n1', '-c1', '-m1', '-w', '30', '-W', '30', url], 120_000);
-    if (!/1 succeeded/.test(r.stdout) || !/status codes: 1 2xx/.test(r.stdout)) throw new Error(`h2load: ${r.stdout.slice(-300)}`);
+    if (!/1 succeeded/.test(r.stdout) || !/status codes: 1 2xx/.test(r.stdout)) throw new Error(`h2load: ${(/requests: .*/.exec(r.stdout) ?? [r.stdout.slice(-200)])[0]} ${r.stderr.slice(-200)}`);
     const m = /traffic: .*?\((\d+)\) total, .*?\((\d+)\) headers.*?\((\d+)\) data/.exec(r.stdout);
     got = m ? Number(m[3]) : NaN;
   } else if (H2_CLIENT === 'nghttp') {
@@ -72,7 +71,6 @@ async function download(port, proto, parallel) {
   return (parallel * bytes) / 1024 / 1024 / seconds;
 }
 
-void spawn;
 try {
   outer: for (const proto of PROTOCOLS) {
     const servers = {};
@@ -109,9 +107,10 @@ try {
         rows.push(row);
         if (Date.now() > deadline) break outer;
       }
-      // Peak RSS over the whole protocol's runs (1 and 8 downloads), per server.
-      const last = rows[rows.length - 1];
-      for (const impl of impls) last[`${impl} peak RSS MiB`] = Math.round(peakRss(servers[impl].pids()));
+      // Peak RSS over the whole protocol's runs (1 and 8 downloads), per server, on each of its rows.
+      for (const row of rows.filter((r) => r.protocol.startsWith(proto === 'h1' ? 'HTTP' : 'h2c'))) {
+        for (const impl of impls) row[`${impl} peak RSS MiB`] = Math.round(peakRss(servers[impl].pids()));
+      }
     } finally {
       for (const s of Object.values(servers)) await s.stop();
     }
