@@ -164,8 +164,12 @@ export class H2Client {
       stream.on('error', reject);
     });
   }
-  close(): Promise<void> {
-    return new Promise((r) => this.session.close(() => r()));
+  /** Resolves once the session is gone (its 'close' has fired) and a turn has passed for its handles. */
+  async close(): Promise<void> {
+    const session = this.session;
+    if (!session.destroyed) await new Promise<void>((r) => session.close(() => r()));
+    await new Promise<void>((r) => setImmediate(r));
+    await new Promise<void>((r) => setImmediate(r));
   }
 }
 
