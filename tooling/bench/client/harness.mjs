@@ -53,3 +53,23 @@ export async function interleave(task, contenders, args, n = runs) {
 }
 
 export const med = (rs, key) => (rs.length ? median(rs.map((r) => r[key])) : NaN);
+
+/**
+ * One table row per contender: throughput, the ratio to the reference contender, CPU per GiB, RSS
+ * delta (median and max) and every run's MiB/s, so the machine's noise shows next to the median.
+ */
+export function throughputRows(results, contenders, reference, sizeMiB = sizeMB) {
+  const ref = med(results[reference], 'seconds');
+  return contenders.map((c) => {
+    const s = med(results[c], 'seconds');
+    return {
+      client: c,
+      'MiB/s': sizeMiB / s,
+      [`vs ${reference}`]: ref / s,
+      'CPU-s/GiB': med(results[c], 'cpu') / (sizeMiB / 1024),
+      'RSS delta MiB': med(results[c], 'rssDeltaMiB'),
+      'max RSS delta': Math.max(...results[c].map((r) => r.rssDeltaMiB)),
+      'runs MiB/s': results[c].map((r) => Math.round(sizeMiB / r.seconds)).join(' / '),
+    };
+  });
+}

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync, openSync, closeSync, writeSync } fr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { table } from '../lib/stats.mjs';
-import { interleave, med, MiB, runs, sizeMB, startSink } from '../client/harness.mjs';
+import { MiB, interleave, runs, sizeMB, startSink, throughputRows } from '../client/harness.mjs';
 
 // BENCH_CLIENT_BEFORE=<another build's dist/esm/index.js> adds `ours@before`, interleaved with the rest
 const contenders = [
@@ -27,22 +27,7 @@ const sink = await startSink();
 try {
   console.log(`${sizeMB} MiB multipart file upload, ${runs} interleaved runs per contender, medians${warmPath ? ', after a 4 MiB warm-up upload' : ', no warm-up'}`);
   const results = await interleave('multipart', contenders, { url: sink.url, size, path, warmPath });
-  const ref = med(results['form-data+node:http'], 'seconds');
-  table(
-    contenders.map((c) => {
-      const s = med(results[c], 'seconds');
-      return {
-        client: c,
-        'MiB/s': sizeMB / s,
-        'vs form-data': ref / s,
-        'CPU-s/GiB': med(results[c], 'cpu') / (sizeMB / 1024),
-        'RSS delta MiB': med(results[c], 'rssDeltaMiB'),
-        // every run, so the spread (the machine's noise) is visible next to the median
-        'runs MiB/s': results[c].map((r) => Math.round(sizeMB / r.seconds)).join(' / '),
-        'max RSS delta': Math.max(...results[c].map((r) => r.rssDeltaMiB)),
-      };
-    }),
-  );
+  table(throughputRows(results, contenders, 'form-data+node:http'));
 } finally {
   sink.stop();
   rmSync(dir, { recursive: true, force: true });

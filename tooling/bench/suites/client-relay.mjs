@@ -1,7 +1,7 @@
 // Benchmark 4 (issue 5): the relay of the Go original. BENCH_SIZE_MB (default 1024) downloaded from
 // sink A and streamed as a multipart file to sink B through the client, vs a raw node:http pipe.
 import { table } from '../lib/stats.mjs';
-import { interleave, med, MiB, runs, sizeMB, startSink } from '../client/harness.mjs';
+import { MiB, interleave, runs, sizeMB, startSink, throughputRows } from '../client/harness.mjs';
 
 // BENCH_CLIENT_BEFORE=<another build's dist/esm/index.js> adds `ours@before`, interleaved with the rest
 const contenders = ['ours', ...(process.env.BENCH_CLIENT_BEFORE ? ['ours@before'] : []), 'node:http pipe'];
@@ -11,21 +11,7 @@ const b = await startSink();
 try {
   console.log(`${sizeMB} MiB relay A -> client -> B, ${runs} interleaved runs per contender, medians`);
   const results = await interleave('relay', contenders, { a: a.url, b: b.url, size });
-  const ref = med(results['node:http pipe'], 'seconds');
-  table(
-    contenders.map((c) => {
-      const s = med(results[c], 'seconds');
-      return {
-        client: c,
-        'MiB/s': sizeMB / s,
-        'vs node:http pipe': ref / s,
-        'CPU-s/GiB': med(results[c], 'cpu') / (sizeMB / 1024),
-        'RSS delta MiB': med(results[c], 'rssDeltaMiB'),
-        'max RSS delta': Math.max(...results[c].map((r) => r.rssDeltaMiB)),
-        'runs MiB/s': results[c].map((r) => Math.round(sizeMB / r.seconds)).join(' / '),
-      };
-    }),
-  );
+  table(throughputRows(results, contenders, 'node:http pipe'));
 } finally {
   a.stop();
   b.stop();
