@@ -8,6 +8,7 @@ import net from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { median, peakRssMiB } from '../lib/stats.mjs';
+import { ChunkedDecoder } from '../../../packages/h1-chunked/dist/esm/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const MiB = 1024 * 1024;
@@ -119,8 +120,8 @@ export async function stopAll(servers) {
 
 /**
  * GET over a raw socket with `connection: close`: no client-side HTTP library, so the client costs
- * as little as possible. Decodes Content-Length and chunked framing (RFC 9112 §7.1) to count the
- * body bytes exactly; with `countLines`, also counts "\n" in the body.
+ * as little as possible. Content-Length bodies are counted here, chunked ones through the project's
+ * ChunkedDecoder, so the body bytes are exact; with `countLines`, also counts "\n" in the body.
  * Resolves to { status, bodyBytes, wireBytes, lines, seconds }.
  */
 export function h1Get(port, path, { countLines = false } = {}) {
@@ -130,9 +131,9 @@ export function h1Get(port, path, { countLines = false } = {}) {
     const timer = setTimeout(() => socket.destroy(new Error(`GET ${path} timed out`)), REQUEST_TIMEOUT_MS);
     let head = Buffer.alloc(0);
     let status = 0;
-    let mode = 'head'; // head | length | size | data | data-crlf | trailer | done
+    let mode = 'head'; // head | length | chunked | done
     let remaining = 0;
-    let line = '';
+    let decoder = null;
     let bodyBytes = 0;
     let wireBytes = 0;
     let lines = 0;
@@ -156,87 +157,35 @@ export function h1Get(port, path, { countLines = false } = {}) {
     socket.on('connect', () => socket.write(`GET ${path} HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close\r\n\r\n`));
     socket.on('data', (buf) => {
       wireBytes += buf.length;
-      let pos = 0;
-      while (pos < buf.length && mode !== 'done') {
-        switch (mode) {
-          case 'head': {
-            head = Buffer.concat([head, buf.subarray(pos)]);
-            const end = head.indexOf('\r\n\r\n');
-            if (end === -1) return;
-            const text = head.subarray(0, end).toString('latin1');
-            status = Number(text.slice(9, 12));
-            const rest = head.subarray(end + 4);
-            buf = rest;
-            pos = 0;
-            if (/\r\ntransfer-encoding:\s*chunked/i.test(text)) mode = 'size';
-            else {
-              const m = /\r\ncontent-length:\s*(\d+)/i.exec(text);
-              if (!m) return socket.destroy(new Error(`no body framing in response to ${path}: ${text}`));
-              remaining = Number(m[1]);
-              mode = 'length';
-              if (remaining === 0) return finish();
-            }
-            break;
-          }
-          case 'length': {
-            const n = Math.min(remaining, buf.length - pos);
-            body(buf, pos, pos + n);
-            pos += n;
-            remaining -= n;
-            if (remaining === 0) return finish();
-            break;
-          }
-          case 'size': {
-            const nl = buf.indexOf(10, pos);
-            if (nl === -1) {
-              line += buf.toString('latin1', pos);
-              return;
-            }
-            line += buf.toString('latin1', pos, nl);
-            pos = nl + 1;
-            const size = parseInt(line, 16);
-            line = '';
-            if (Number.isNaN(size)) return socket.destroy(new Error('bad chunk size line'));
-            if (size === 0) mode = 'trailer';
-            else {
-              remaining = size;
-              mode = 'data';
-            }
-            break;
-          }
-          case 'data': {
-            const n = Math.min(remaining, buf.length - pos);
-            body(buf, pos, pos + n);
-            pos += n;
-            remaining -= n;
-            if (remaining === 0) {
-              remaining = 2;
-              mode = 'data-crlf';
-            }
-            break;
-          }
-          case 'data-crlf': {
-            const n = Math.min(remaining, buf.length - pos);
-            pos += n;
-            remaining -= n;
-            if (remaining === 0) mode = 'size';
-            break;
-          }
-          case 'trailer': {
-            // Trailer lines until an empty one.
-            const nl = buf.indexOf(10, pos);
-            if (nl === -1) {
-              line += buf.toString('latin1', pos);
-              return;
-            }
-            line += buf.toString('latin1', pos, nl);
-            pos = nl + 1;
-            const empty = line === '\r' || line === '';
-            line = '';
-            if (empty) return finish();
-            break;
-          }
+      if (mode === 'head') {
+        head = Buffer.concat([head, buf]);
+        const end = head.indexOf('\r\n\r\n');
+        if (end === -1) return;
+        const text = head.subarray(0, end).toString('latin1');
+        status = Number(text.slice(9, 12));
+        buf = head.subarray(end + 4);
+        if (/\r\ntransfer-encoding:\s*chunked/i.test(text)) {
+          // The project's own strict RFC 9112 decoder counts the body of chunked responses.
+          decoder = new ChunkedDecoder();
+          decoder.on('data', (c) => body(c, 0, c.length));
+          decoder.on('trailers', () => decoder.end());
+          decoder.on('end', finish);
+          decoder.on('error', (e) => socket.destroy(e));
+          mode = 'chunked';
+        } else {
+          const m = /\r\ncontent-length:\s*(\d+)/i.exec(text);
+          if (!m) return socket.destroy(new Error(`no body framing in response to ${path}: ${text}`));
+          remaining = Number(m[1]);
+          mode = 'length';
+          if (remaining === 0) return finish();
         }
+      }
+      if (mode === 'chunked') decoder.write(buf);
+      else if (mode === 'length' && buf.length > 0) {
+        const n = Math.min(remaining, buf.length);
+        body(buf, 0, n);
+        remaining -= n;
+        if (remaining === 0) finish();
       }
     });
     socket.on('error', (e) => {
